@@ -1,0 +1,37 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CONFIG := config/newsd.example.toml
+DB     ?= newsd.db
+
+.PHONY: run test install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Marker files record which install ran, so repeat runs are instant.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: set up, fetch the bundled example feeds once, show what was stored
+run: install
+	$(BIN)/newsd --config $(CONFIG) --db $(DB) fetch
+	@echo
+	$(BIN)/newsd --config $(CONFIG) --db $(DB) articles
+
+## make test: set up with the dev extras and run the test suite
+test: install-dev
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info $(DB) $(DB)-wal $(DB)-shm

@@ -1,0 +1,18 @@
+"""newsd settings: the schema, the TOML loader and the bundled example config.
+
+Imports nothing from ``newsd.daemon`` or ``newsd.storage``.
+"""
+
+from newsd.config.loader import ConfigError, bundled_example_path, find_config, load_settings
+from newsd.config.settings import FeedSettings, HttpSettings, Settings, StorageSettings
+
+__all__ = [
+    "ConfigError",
+    "FeedSettings",
+    "HttpSettings",
+    "Settings",
+    "StorageSettings",
+    "bundled_example_path",
+    "find_config",
+    "load_settings",
+]

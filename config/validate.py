@@ -1,0 +1,180 @@
+"""Turn the raw TOML data of a config file into ``Settings``, or explain why not.
+
+Pure: takes the parsed TOML and the config file's location, touches no disk.
+Every problem names the file, the key and what to do; all problems of a file
+are reported at once so a user fixes them in one go.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from newsd.config.settings import FeedSettings, HttpSettings, Settings, StorageSettings
+
+SECTIONS = ("storage", "http", "feeds")
+STORAGE_KEYS = ("path",)
+HTTP_KEYS = ("user_agent", "timeout", "max_bytes", "max_redirects", "max_connections", "max_per_host")
+FEED_KEYS = ("url", "name", "tags", "enabled")
+
+# "example.com/rss" or "www.example.org": a web address someone forgot the scheme of.
+_HOSTLIKE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:\d+)?(/|$)", re.IGNORECASE)
+
+
+class Problems:
+    """Collects the problems of one config file."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(f"{self.source}: {key}: {message}")
+
+
+def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (known keys: {', '.join(allowed)})"
+
+
+def _check_keys(table: dict, allowed: tuple[str, ...], prefix: str, problems: Problems) -> None:
+    for key in table:
+        if key not in allowed:
+            problems.add(f"{prefix}{key}", "unknown key" + _did_you_mean(key, allowed))
+
+
+def _typed(
+    table: dict, key: str, prefix: str, problems: Problems, kind: str, check: Callable[[Any], bool]
+) -> Any:
+    """Return table[key] when it passes ``check``; record a problem otherwise."""
+    if key not in table:
+        return None
+    value = table[key]
+    if not check(value):
+        problems.add(f"{prefix}{key}", f"expected {kind}, got {type(value).__name__} {value!r}")
+        return None
+    return value
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _positive_int(v: Any) -> bool:
+    return _is_int(v) and v > 0
+
+
+def _positive_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+
+
+def normalise_feed_url(value: str, base_dir: Path) -> str:
+    """Return the feed's URL: http(s) as written, local paths as absolute file:// URLs.
+
+    Raises ValueError with a user-facing reason when the value is no usable URL.
+    """
+    value = value.strip()
+    if not value:
+        raise ValueError("empty URL")
+    if "://" in value:
+        parts = urlsplit(value)
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https"):
+            if not parts.hostname:
+                raise ValueError(f"{value!r} has no host name")
+            try:
+                parts.port  # noqa: B018 - raises on a bad port
+            except ValueError:
+                raise ValueError(f"{value!r} has an invalid port") from None
+            return value
+        if scheme == "file":
+            return Path(parts.path).as_uri() if parts.path.startswith("/") else value
+        raise ValueError(f"unsupported scheme '{parts.scheme}' in {value!r}: use http://, https:// or a file path")
+    if _HOSTLIKE.match(value) and not value.startswith((".", "/", "~")):
+        raise ValueError(f"{value!r} looks like a web address without its scheme: write 'https://{value}'")
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = base_dir / path  # relative paths are relative to the config file
+    return path.resolve().as_uri()
+
+
+def _storage(raw: Any, problems: Problems) -> StorageSettings:
+    if not isinstance(raw, dict):
+        problems.add("storage", "expected a table [storage]")
+        return StorageSettings()
+    _check_keys(raw, STORAGE_KEYS, "storage.", problems)
+    path = _typed(raw, "path", "storage.", problems, "a string", lambda v: isinstance(v, str) and v.strip() != "")
+    # The store path is relative to the working directory, like any CLI's output file.
+    return StorageSettings(path=Path(path).expanduser()) if path else StorageSettings()
+
+
+def _http(raw: Any, problems: Problems) -> HttpSettings:
+    if not isinstance(raw, dict):
+        problems.add("http", "expected a table [http]")
+        return HttpSettings()
+    _check_keys(raw, HTTP_KEYS, "http.", problems)
+    p = "http."
+    values = {
+        "user_agent": _typed(raw, "user_agent", p, problems, "a non-empty string", lambda v: isinstance(v, str) and v.strip() != ""),
+        "timeout": _typed(raw, "timeout", p, problems, "a positive number of seconds", _positive_number),
+        "max_bytes": _typed(raw, "max_bytes", p, problems, "a positive integer", _positive_int),
+        "max_redirects": _typed(raw, "max_redirects", p, problems, "an integer >= 0", lambda v: _is_int(v) and v >= 0),
+        "max_connections": _typed(raw, "max_connections", p, problems, "a positive integer", _positive_int),
+        "max_per_host": _typed(raw, "max_per_host", p, problems, "a positive integer", _positive_int),
+    }
+    if values["timeout"] is not None:
+        values["timeout"] = float(values["timeout"])
+    return HttpSettings(**{k: v for k, v in values.items() if v is not None})
+
+
+def _feed(raw: Any, index: int, base_dir: Path, problems: Problems) -> FeedSettings | None:
+    prefix = f"feeds[{index}]."
+    if not isinstance(raw, dict):
+        problems.add(f"feeds[{index}]", "expected a table [[feeds]] with at least url = \"...\"")
+        return None
+    _check_keys(raw, FEED_KEYS, prefix, problems)
+    url = _typed(raw, "url", prefix, problems, "a string", lambda v: isinstance(v, str))
+    if "url" not in raw:
+        problems.add(f"{prefix}url", "missing: every [[feeds]] entry needs url = \"https://...\"")
+    name = _typed(raw, "name", prefix, problems, "a string", lambda v: isinstance(v, str))
+    tags = _typed(raw, "tags", prefix, problems, "a list of strings",
+                  lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v))
+    enabled = _typed(raw, "enabled", prefix, problems, "true or false", lambda v: isinstance(v, bool))
+    if url is None:
+        return None
+    try:
+        url = normalise_feed_url(url, base_dir)
+    except ValueError as exc:
+        problems.add(f"{prefix}url", str(exc))
+        return None
+    return FeedSettings(url=url, name=name, tags=tuple(tags or ()), enabled=True if enabled is None else enabled)
+
+
+def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, list[str]]:
+    """Validate parsed TOML; return the settings and the list of problems (empty when valid)."""
+    problems = Problems(source)
+    _check_keys(raw, SECTIONS, "", problems)
+    storage = _storage(raw.get("storage", {}), problems)
+    http = _http(raw.get("http", {}), problems)
+    feeds: list[FeedSettings] = []
+    raw_feeds = raw.get("feeds", [])
+    if not isinstance(raw_feeds, list):
+        problems.add("feeds", "expected an array of tables: write each feed as [[feeds]]")
+        raw_feeds = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(raw_feeds):
+        feed = _feed(item, index, base_dir, problems)
+        if feed is None:
+            continue
+        if feed.url in seen:
+            problems.add(f"feeds[{index}].url", f"duplicate of feeds[{seen[feed.url]}].url ({feed.url})")
+            continue
+        seen[feed.url] = index
+        feeds.append(feed)
+    settings = Settings(source=source, storage=storage, http=http, feeds=tuple(feeds))
+    return settings, problems.items

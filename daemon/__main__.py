@@ -1,0 +1,5 @@
+"""``python -m newsd.daemon`` runs the CLI."""
+
+from newsd.daemon.cli import main
+
+main()

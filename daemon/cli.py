@@ -1,0 +1,237 @@
+"""The ``newsd`` command line.
+
+Exit codes: 0 done; 1 a fetch where every feed failed; 2 bad usage, bad
+configuration or an unusable store (the message says what to do).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+
+import click
+
+from newsd.daemon import __version__
+from newsd.daemon.cli_context import AppContext, FatalError, parse_since, pass_app
+from newsd.daemon.cli_feeds import feeds
+from newsd.daemon.output import echo_json, echo_jsonl, render_table
+from newsd.daemon.pipeline import FeedOutcome, RunSummary, fetch_feeds
+from newsd.storage import Store, StoreError, queries
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", metavar="PATH", help="Config file (default: $NEWSD_CONFIG, ./newsd.toml, ~/.config/newsd/newsd.toml, /etc/newsd/newsd.toml, else the bundled example).")
+@click.option("--db", "db_path", metavar="PATH", help="SQLite store path; overrides [storage] path and $NEWSD_DB.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(__version__, prog_name="newsd")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbose: int, quiet: bool) -> None:
+    """newsd: poll news feeds, store clean article text in SQLite."""
+    _setup_logging(verbose, quiet)
+    app = AppContext(config_path=config_path, db_path=db_path)
+    ctx.obj = app
+    ctx.call_on_close(lambda: app._store.close() if app._store else None)
+
+
+# -- fetch -------------------------------------------------------------------
+
+
+def _select_feeds(store: Store, wanted: tuple[str, ...]) -> list[dict]:
+    if not wanted:
+        return store.feeds(enabled_only=True)
+    by_key = {}
+    for row in store.feeds():
+        by_key[row["url"]] = row
+        if row["name"]:
+            by_key.setdefault(row["name"], row)
+    missing = [w for w in wanted if w not in by_key]
+    if missing:
+        raise click.UsageError(
+            f"unknown feed {missing[0]!r}: give the URL or name of a known feed (see 'newsd feeds list'), "
+            "or add it first with 'newsd feeds add URL'"
+        )
+    return list({by_key[w]["id"]: by_key[w] for w in wanted}.values())
+
+
+def _print_summary(summary: RunSummary) -> None:
+    data = summary.as_dict()
+    ok = data["feeds_polled"] - data["feeds_not_modified"] - data["feeds_failed"]
+    click.echo(
+        f"Polled {data['feeds_polled']} feeds in {data['duration_s']:.1f} s: {ok} updated, "
+        f"{data['feeds_not_modified']} not modified, {data['feeds_failed']} failed."
+    )
+    click.echo(
+        f"Articles: {data['articles_new']} new, {data['entries_known']} already known; "
+        f"{data['pages_failed']} pages could not be used (feed text stored instead)."
+    )
+    failed = [o for o in summary.outcomes if o.status == "failed"]
+    if failed:
+        click.echo("Failed feeds:")
+        for outcome in failed:
+            click.echo(f"  {outcome.url}: {outcome.error}")
+    pages = [(o.url, p) for o in summary.outcomes for p in o.page_errors]
+    if pages:
+        click.echo("Pages not used:")
+        for _, problem in pages:
+            click.echo(f"  {problem}")
+
+
+@cli.command()
+@click.option("--feed", "feeds", multiple=True, metavar="URL", help="Poll only this feed (URL or name); repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_app
+def fetch(app: AppContext, feeds: tuple[str, ...], as_json: bool) -> None:
+    """Poll every enabled feed once and store new articles."""
+    store = app.synced_store()
+    selected = _select_feeds(store, feeds)
+    if not selected:
+        raise click.UsageError("no enabled feeds: add one with 'newsd feeds add URL' or a [[feeds]] table in the config")
+    # The progress bar is for people at a terminal; logs and pipes get the summary only.
+    show_progress = sys.stderr.isatty() and not as_json
+    with click.progressbar(length=len(selected), label="Polling feeds", file=sys.stderr,
+                           show_pos=True, hidden=not show_progress) as bar:
+        def advance(_: FeedOutcome) -> None:
+            bar.update(1)
+
+        summary = asyncio.run(fetch_feeds(store, app.settings, selected, on_done=advance))
+    if as_json:
+        echo_json(summary.as_dict())
+    else:
+        _print_summary(summary)
+    if summary.all_failed:
+        sys.exit(1)
+
+
+# -- reading the store ---------------------------------------------------------
+
+
+def _list_rows(rows: list[dict], fmt: str) -> None:
+    if fmt == "json":
+        echo_json(rows)
+    elif fmt == "jsonl":
+        echo_jsonl(rows)
+    elif rows:
+        for row in rows:
+            row["date"] = (row.get("published_at") or row.get("fetched_at") or "")[:10]
+        click.echo(render_table(rows, ["id", "date", "site_name", "title"], wide="title"))
+
+
+FORMATS = click.Choice(["table", "json", "jsonl"])
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="At most this many results.")
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_app
+def search(app: AppContext, query: str, limit: int, since: str | None, fmt: str) -> None:
+    """Full-text search over titles and texts, best match first.
+
+    QUERY uses SQLite FTS5 syntax: words, "a phrase", OR, NOT, prefix*.
+    """
+    rows = queries.search(app.store.db, query, limit=limit, since=parse_since(since))
+    if not rows and fmt == "table":
+        click.echo(f"No articles match {query!r}.", err=True)
+    _list_rows(rows, fmt)
+
+
+@cli.command()
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_app
+def articles(app: AppContext, limit: int, fmt: str) -> None:
+    """List the most recently fetched articles."""
+    rows = queries.recent(app.store.db, limit=limit)
+    if not rows and fmt == "table":
+        click.echo("The store holds no articles yet; run 'newsd fetch'.", err=True)
+    _list_rows(rows, fmt)
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_app
+def show(app: AppContext, article_id: int, fmt: str) -> None:
+    """Print one article: metadata, sources and clean text."""
+    try:
+        row = queries.article(app.store.db, article_id)
+    except StoreError as exc:
+        raise FatalError(str(exc)) from None
+    if fmt == "json":
+        echo_json(row)
+        return
+    click.echo(f"[{row['id']}] {row['title'] or '(no title)'}")
+    for label, value in (
+        ("URL", row["url"]),
+        ("Published", row["published_at"]),
+        ("Fetched", row["fetched_at"]),
+        ("Site", row["site_name"]),
+        ("Authors", ", ".join(row["authors"])),
+        ("Language", row["language"]),
+        ("Words", row["word_count"]),
+        ("Text from", row["text_source"] + (f" ({row['page_error']})" if row["page_error"] else "")),
+    ):
+        if value:
+            click.echo(f"{label + ':':<11}{value}")
+    click.echo(f"Sources ({len(row['sources'])}):")
+    for src in row["sources"]:
+        click.echo(f"  - {src['feed_name'] or src['feed_url'] or '(removed feed)'}: {src['url'] or src['guid']} (seen {src['seen_at']})")
+    click.echo()
+    click.echo(row["text"])
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def stats(app: AppContext, fmt: str) -> None:
+    """Counts of feeds, articles and sources, overall and per feed."""
+    data = queries.stats(app.store.db)
+    if fmt == "json":
+        echo_json(data)
+        return
+    click.echo(f"Store: {app.store.path}")
+    click.echo(
+        f"Feeds: {data['feeds']} ({data['feeds_enabled']} enabled)   Articles: {data['articles']}   "
+        f"Sources: {data['sources']}   Polls: {data['polls']}"
+    )
+    if data["per_feed"]:
+        click.echo()
+        click.echo(render_table(data["per_feed"], ["id", "articles", "sources", "last_status", "error_count", "url"], wide="url"))
+
+
+# -- config ------------------------------------------------------------------
+
+
+@cli.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the effective settings as JSON.")
+@pass_app
+def config_check(app: AppContext, as_json: bool) -> None:
+    """Validate the config and print the effective settings."""
+    data = app.settings.as_dict()
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"# {data['source']}: valid")
+    click.echo(json.dumps({k: v for k, v in data.items() if k != "source"}, indent=2, ensure_ascii=False))
+
+
+cli.add_command(feeds)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="newsd")

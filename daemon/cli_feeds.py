@@ -1,0 +1,121 @@
+"""``newsd feeds``: list, add, remove, import and export subscriptions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newsd.config.validate import normalise_feed_url
+from newsd.daemon.cli_context import AppContext, FatalError, pass_app
+from newsd.daemon.opml import OpmlError, build_opml, parse_opml
+from newsd.daemon.output import echo_json, render_table
+from newsd.storage.queries import feeds_overview
+
+
+def _feed_url(value: str) -> str:
+    """A feed URL typed on the command line; local paths are relative to the current directory."""
+    try:
+        return normalise_feed_url(value, Path.cwd())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="URL") from None
+
+
+@click.group()
+def feeds() -> None:
+    """Manage the feeds newsd polls.
+
+    Feeds come from the config file's [[feeds]] tables and from these
+    commands; both live in the store's feeds table.
+    """
+
+
+@feeds.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def list_feeds(app: AppContext, fmt: str) -> None:
+    """List feeds with their state and article counts."""
+    rows = feeds_overview(app.synced_store().db)
+    if fmt == "json":
+        echo_json(rows)
+    elif rows:
+        for row in rows:
+            row["enabled"] = "yes" if row["enabled"] else "no"
+            row["status"] = row["last_error"] or row["last_status"] or "never polled"
+        click.echo(render_table(rows, ["id", "enabled", "origin", "articles", "name", "url", "status"], wide="status"))
+    else:
+        click.echo("No feeds yet: add one with 'newsd feeds add URL'.", err=True)
+
+
+@feeds.command()
+@click.argument("url")
+@click.option("--name", help="A short name for the feed.")
+@click.option("--tag", "tags", multiple=True, help="A tag; repeatable.")
+@pass_app
+def add(app: AppContext, url: str, name: str | None, tags: tuple[str, ...]) -> None:
+    """Add a feed (http(s) URL, file:// URL or local path)."""
+    feed_url = _feed_url(url)
+    store = app.synced_store()
+    existing = store.feed(feed_url)
+    if existing and existing["origin"] == "config" and existing["enabled"]:
+        raise FatalError(f"{feed_url} is already configured in {app.settings.source}; edit it there")
+    store.upsert_feed(feed_url, name, tags, enabled=True, origin="cli")
+    click.echo(f"{'Updated' if existing else 'Added'} {feed_url}; poll it with 'newsd fetch --feed {feed_url}'.")
+
+
+@feeds.command()
+@click.argument("url")
+@pass_app
+def remove(app: AppContext, url: str) -> None:
+    """Remove a feed; its stored articles stay."""
+    feed_url = _feed_url(url) if "://" not in url else url
+    store = app.synced_store()
+    existing = store.feed(feed_url) or store.feed(url)
+    if not existing:
+        raise FatalError(f"no feed {url!r} in the store; see 'newsd feeds list'")
+    if existing["origin"] == "config" and existing["enabled"]:
+        raise FatalError(f"{existing['url']} is defined in {app.settings.source}; remove its [[feeds]] table there")
+    store.remove_feed(existing["url"])
+    click.echo(f"Removed {existing['url']}; its articles stay in the store.")
+
+
+@feeds.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def import_opml(app: AppContext, file: Path) -> None:
+    """Add every feed of an OPML subscription list."""
+    try:
+        subscriptions = parse_opml(file.read_bytes())
+    except OpmlError as exc:
+        raise FatalError(f"{file}: {exc}") from None
+    store = app.synced_store()
+    added = skipped = 0
+    problems = []
+    for sub in subscriptions:
+        try:
+            url = normalise_feed_url(sub.url, file.resolve().parent)
+        except ValueError as exc:
+            problems.append(f"{sub.url}: {exc}")
+            continue
+        if store.feed(url):
+            skipped += 1
+            continue
+        store.upsert_feed(url, sub.name, sub.tags, enabled=True, origin="opml")
+        added += 1
+    click.echo(f"Imported {added} feeds from {file} ({skipped} already known, {len(problems)} skipped as invalid).")
+    for problem in problems:
+        click.echo(f"  skipped {problem}", err=True)
+
+
+@feeds.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write to FILE instead of standard output.")
+@pass_app
+def export(app: AppContext, output: Path | None) -> None:
+    """Write all feeds as an OPML subscription list."""
+    document = build_opml(feeds_overview(app.synced_store().db))
+    if output:
+        output.write_bytes(document)
+        click.echo(f"Wrote {output}.", err=True)
+    else:
+        sys.stdout.buffer.write(document)

@@ -1,0 +1,153 @@
+"""Feed bytes to entries, with each entry's identity. Pure: no network, no disk.
+
+feedparser gets the raw bytes plus the response headers (it needs both to
+find the character encoding), never a URL or a decoded string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Mapping
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from newsd.daemon.dates import from_struct_time
+from newsd.daemon.errors import MalformedFeed, NotAFeed
+from newsd.daemon.text import html_to_text
+
+_FEED_LINK = re.compile(
+    rb"<link[^>]+type=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
+)
+_HREF = re.compile(rb"href=[\"']([^\"']+)[\"']", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a feed, as plain text and absolute links."""
+
+    key: str  # identity within the feed: GUID, else link, else a content hash
+    guid: str | None
+    link: str | None
+    title: str | None
+    summary: str  # plain text, paragraphs separated by a blank line
+    content: str  # plain text of the full content, when the feed carries it
+    published_at: str | None  # UTC ISO-8601
+    authors: tuple[str, ...]
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A parsed feed document."""
+
+    title: str | None
+    site_url: str | None
+    language: str | None
+    version: str
+    entries: tuple[Entry, ...]
+    warning: str | None  # what the parser had to recover from, if anything
+
+
+def _discover_feed_link(body: bytes, base_url: str) -> str | None:
+    """The feed an HTML page advertises with <link rel=alternate type=...+xml>."""
+    match = _FEED_LINK.search(body[:200_000])
+    if match:
+        href = _HREF.search(match.group(0))
+        if href:
+            return urljoin(base_url, href.group(1).decode("utf-8", "replace"))
+    return None
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+def _authors(item: Mapping[str, Any]) -> tuple[str, ...]:
+    names = [a.get("name", "").strip() for a in item.get("authors", []) if isinstance(a, Mapping)]
+    names = [n for n in names if n]
+    if not names and item.get("author"):
+        names = [str(item["author"]).strip()]
+    return tuple(dict.fromkeys(names))
+
+
+def _content_text(item: Mapping[str, Any]) -> str:
+    """The longest content block of an entry, as text."""
+    texts = [html_to_text(c.get("value")) for c in item.get("content", []) if isinstance(c, Mapping)]
+    return max(texts, key=len, default="")
+
+
+def entry_key(guid: str | None, link: str | None, title: str | None, text: str, guid_repeats: bool) -> str:
+    """The entry's identity: the GUID, else the link, else a hash of title and text.
+
+    A GUID that occurs more than once in one document is no identity on its
+    own, so such entries are told apart by their links.
+    """
+    if guid:
+        return f"{guid} {link}" if guid_repeats and link else guid
+    if link:
+        return link
+    digest = hashlib.sha256(f"{title or ''}\n{text}".encode("utf-8")).hexdigest()[:32]
+    return f"sha256:{digest}"
+
+
+def _absolute(base_url: str, link: str | None) -> str | None:
+    if not link or not link.strip():
+        return None
+    joined = urljoin(base_url, link.strip())
+    return joined if urlsplit(joined).scheme else None
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
+    """Parse a feed document; raise NotAFeed or MalformedFeed when it has nothing to offer."""
+    headers = {k.lower(): v for k, v in headers.items()}
+    if urlsplit(base_url).scheme in ("http", "https"):
+        # Relative links resolve against where the document really came from.
+        headers.setdefault("content-location", base_url)
+    parsed = feedparser.parse(body, response_headers=headers)
+    problem = parsed.get("bozo_exception")
+    if not parsed.get("version") and not parsed.entries:
+        if not body.strip():
+            raise NotAFeed("empty response: the server sent no feed document")
+        if _looks_like_html(body):
+            hint = _discover_feed_link(body, base_url)
+            advice = f"; the page names a feed at {hint}" if hint else "; use the site's RSS or Atom URL"
+            raise NotAFeed("not a feed: got an HTML page" + advice)
+        if problem is not None:
+            raise MalformedFeed(f"malformed feed XML: {problem}")
+        raise NotAFeed("not a feed: no RSS, Atom or RDF document found")
+    info = parsed.feed
+    feed_language = (info.get("language") or "").split("-")[0].lower() or None
+    guid_counts = Counter((item.get("id") or "").strip() for item in parsed.entries)
+    entries = []
+    for item in parsed.entries:
+        guid = (item.get("id") or "").strip() or None
+        link = _absolute(base_url, item.get("link"))
+        title = " ".join((item.get("title") or "").split()) or None
+        summary = html_to_text(item.get("summary"))
+        content = _content_text(item)
+        entries.append(
+            Entry(
+                key=entry_key(guid, link, title, content or summary, guid_counts.get(guid, 0) > 1),
+                guid=guid,
+                link=link,
+                title=title,
+                summary=summary,
+                content=content,
+                published_at=from_struct_time(item.get("published_parsed") or item.get("updated_parsed")),
+                authors=_authors(item),
+                language=(item.get("language") or "").split("-")[0].lower() or feed_language,
+            )
+        )
+    return Feed(
+        title=" ".join((info.get("title") or "").split()) or None,
+        site_url=_absolute(base_url, info.get("link")),
+        language=feed_language,
+        version=parsed.get("version") or "unknown",
+        entries=tuple(entries),
+        warning=str(problem) if problem is not None else None,
+    )

@@ -1,0 +1,221 @@
+"""The HTTP core: one aiohttp session, answers as ``FetchResult`` values.
+
+Every network read in newsd goes through ``Fetcher.get``. It sends the user
+agent, conditional-GET validators and an Accept header; follows a bounded
+number of redirects; caps the body size after decompression; and never
+raises for a network or HTTP failure: the result carries ``error_kind`` and a
+message instead, so one bad host cannot stop a run. Only this module imports
+aiohttp; tests and the pipeline see ``FetchResult``.
+
+``file://`` URLs are read from disk with the same contract (status 200, or 304
+when the file's modification time matches the stored Last-Modified), for
+archives and offline use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import mimetypes
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import unquote, urlsplit
+
+import aiohttp
+
+from newsd.config import HttpSettings
+
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one GET came to: a response, or why there is none."""
+
+    url: str
+    final_url: str
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # keys lower-case
+    body: bytes = b""
+    elapsed_ms: int = 0
+    error_kind: str | None = None  # dns, connect, tls, timeout, http, too_large, redirects, bad_url, file, protocol
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """A usable response: 2xx with a body, or 304."""
+        return self.error_kind is None
+
+    @property
+    def is_modified(self) -> bool:
+        """False when the server answered 304 Not Modified (RFC 9110 15.4.5)."""
+        return self.status != 304
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-case ('' when absent)."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def max_age(self) -> int | None:
+        """Cache-Control max-age in seconds, when the server gave one (RFC 9111 5.2.2.1)."""
+        for directive in self.headers.get("cache-control", "").split(","):
+            name, _, value = directive.strip().partition("=")
+            if name.lower() == "max-age" and value.strip('"').isdigit():
+                return int(value.strip('"'))
+        return None
+
+    def retry_after(self, now: datetime) -> int | None:
+        """Seconds to wait from ``now`` per Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+        value = self.headers.get("retry-after", "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return int(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0, int((when - now).total_seconds()))
+
+
+def _failure(url: str, kind: str, message: str, started: float, status: int | None = None) -> FetchResult:
+    elapsed = int((time.monotonic() - started) * 1000)
+    return FetchResult(url=url, final_url=url, status=status, error_kind=kind, error=message, elapsed_ms=elapsed)
+
+
+def _http_date(timestamp: float) -> str:
+    return email.utils.formatdate(timestamp, usegmt=True)
+
+
+def read_local(url: str, last_modified: str | None, max_bytes: int) -> FetchResult:
+    """Read a file:// URL as if it were served: 304 when its mtime matches ``last_modified``."""
+    started = time.monotonic()
+    path = Path(unquote(urlsplit(url).path))
+    try:
+        stat = path.stat()
+        if not path.is_file():
+            return _failure(url, "file", f"{path} is not a file", started)
+        modified = _http_date(stat.st_mtime)
+        headers = {"last-modified": modified, "content-type": mimetypes.guess_type(path.name)[0] or ""}
+        if last_modified == modified:
+            return FetchResult(url=url, final_url=url, status=304, headers=headers)
+        if stat.st_size > max_bytes:
+            return _failure(url, "too_large", f"{path} is {stat.st_size} bytes, over max_bytes ({max_bytes})", started)
+        body = path.read_bytes()
+    except OSError as exc:
+        return _failure(url, "file", f"cannot read {path}: {exc.strerror or exc}", started)
+    elapsed = int((time.monotonic() - started) * 1000)
+    return FetchResult(url=url, final_url=url, status=200, headers=headers, body=body, elapsed_ms=elapsed)
+
+
+class Fetcher:
+    """One HTTP session for a whole run: shared connection pool, global and per-host limits."""
+
+    def __init__(self, settings: HttpSettings) -> None:
+        self.settings = settings
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> "Fetcher":
+        connector = aiohttp.TCPConnector(
+            limit=self.settings.max_connections,
+            limit_per_host=self.settings.max_per_host,
+            ttl_dns_cache=300,
+        )
+        timeout = aiohttp.ClientTimeout(total=self.settings.timeout, sock_connect=min(self.settings.timeout, 10))
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=timeout,
+            headers={"User-Agent": self.settings.user_agent},
+            auto_decompress=True,
+            # Validators are echoed verbatim; cookies would only make polls stateful.
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = HTML_ACCEPT,
+    ) -> FetchResult:
+        """GET ``url``; conditional when validators are given. Never raises for I/O failures."""
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "file":
+            return await asyncio.to_thread(read_local, url, last_modified, self.settings.max_bytes)
+        started = time.monotonic()
+        if scheme not in ("http", "https"):
+            return _failure(url, "bad_url", f"unsupported URL scheme in {url!r}", started)
+        headers = {"Accept": accept}
+        # Echo the validators exactly as the server sent them (RFC 9110 13.1).
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        try:
+            return await self._get(url, headers, started)
+        except asyncio.TimeoutError:
+            return _failure(url, "timeout", f"no complete response within {self.settings.timeout:g} s", started)
+        except aiohttp.ClientConnectorDNSError:
+            return _failure(url, "dns", f"cannot resolve host {urlsplit(url).hostname!r}", started)
+        except aiohttp.ClientConnectorCertificateError as exc:
+            return _failure(url, "tls", f"TLS certificate problem: {exc.certificate_error}", started)
+        except aiohttp.ClientConnectorError as exc:
+            return _failure(url, "connect", f"cannot connect to {exc.host}:{exc.port}: {exc.os_error.strerror or exc.os_error}", started)
+        except aiohttp.TooManyRedirects:
+            return _failure(url, "redirects", f"more than {self.settings.max_redirects} redirects", started)
+        except aiohttp.InvalidURL as exc:
+            return _failure(url, "bad_url", f"invalid URL {str(exc)!r}", started)
+        except aiohttp.ClientError as exc:
+            return _failure(url, "protocol", f"{type(exc).__name__}: {exc}", started)
+
+    async def _get(self, url: str, headers: dict[str, str], started: float) -> FetchResult:
+        assert self._session is not None, "use 'async with Fetcher(...)'"
+        max_bytes = self.settings.max_bytes
+        follow = self.settings.max_redirects > 0
+        async with self._session.get(
+            url, headers=headers, allow_redirects=follow, max_redirects=max(self.settings.max_redirects, 1)
+        ) as response:
+            status = response.status
+            final_url = str(response.url)
+            response_headers = {k.lower(): v for k, v in response.headers.items()}
+            if 300 <= status < 400 and status != 304:
+                return _failure(url, "redirects", f"HTTP {status} redirect not followed (max_redirects = 0)", started, status)
+            if status >= 400:
+                reason = response.reason or ""
+                return _failure(url, "http", f"HTTP {status} {reason}".strip(), started, status)
+            declared = response.content_length
+            if declared is not None and declared > max_bytes and "content-encoding" not in response_headers:
+                return _failure(url, "too_large", f"body of {declared} bytes is over max_bytes ({max_bytes})", started, status)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.content.iter_chunked(65536):
+                size += len(chunk)
+                if size > max_bytes:  # counted after decompression: a small gzip bomb stops here too
+                    return _failure(url, "too_large", f"body is over max_bytes ({max_bytes})", started, status)
+                chunks.append(chunk)
+        elapsed = int((time.monotonic() - started) * 1000)
+        return FetchResult(
+            url=url, final_url=final_url, status=status, headers=response_headers,
+            body=b"".join(chunks), elapsed_ms=elapsed,
+        )

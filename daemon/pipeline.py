@@ -1,0 +1,271 @@
+"""One poll of many feeds: feed → new entries → pages → clean text → store.
+
+The only module that knows the order of the stages. Each feed is polled as
+its own task; its articles are fetched concurrently within the HTTP limits;
+extraction runs in worker threads; every write is one short transaction on
+the single store connection, made from the event loop thread.
+Failures are values: a bad feed or page is recorded and the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+from urllib.parse import urlsplit
+
+from newsd.config import Settings
+from newsd.daemon.dates import clamp_future
+from newsd.daemon.errors import FeedError, NoText, NotHtml, PageError
+from newsd.daemon.extract import Document, extract
+from newsd.daemon.feed import Entry, Feed, parse_feed
+from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
+from newsd.daemon.text import content_hash, word_count
+from newsd.daemon.urls import canonical_url
+from newsd.storage import ArticleRecord, PollRecord, SourceRecord, Store
+from newsd.storage.store import utc_now
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+@dataclass
+class FeedOutcome:
+    """How polling one feed went."""
+
+    url: str
+    status: str = "ok"  # ok, not_modified, failed
+    http_status: int | None = None
+    articles_new: int = 0
+    entries_known: int = 0
+    page_errors: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class RunSummary:
+    """The outcome of one fetch run over many feeds."""
+
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.outcomes) and self.count("failed") == len(self.outcomes)
+
+    def as_dict(self) -> dict:
+        return {
+            "feeds_polled": len(self.outcomes),
+            "feeds_not_modified": self.count("not_modified"),
+            "feeds_failed": self.count("failed"),
+            "articles_new": sum(o.articles_new for o in self.outcomes),
+            "entries_known": sum(o.entries_known for o in self.outcomes),
+            "pages_failed": sum(len(o.page_errors) for o in self.outcomes),
+            "duration_s": round(self.duration_s, 3),
+            "feeds": [asdict(o) for o in self.outcomes],
+        }
+
+
+def page_problem(page: FetchResult) -> PageError | None:
+    """Why a fetched article page cannot be extracted, if it cannot."""
+    if not page.ok:
+        return PageError(page.error or "fetch failed")
+    body_start = page.body[:1024].lstrip().lower()
+    looks_html = body_start.startswith((b"<!doctype html", b"<html")) or b"<html" in body_start
+    if page.content_type and page.content_type not in HTML_TYPES and not looks_html:
+        return NotHtml(f"not an HTML page ({page.content_type})")
+    if not page.content_type and not looks_html:
+        return NotHtml("not an HTML page (no content type, no HTML markup)")
+    return None
+
+
+def build_article(entry: Entry, document: Document | None, url: str | None, fetched_at: str,
+                  page_error: str | None) -> ArticleRecord:
+    """The article to store: the page's text when there is some, else the feed's own."""
+    if document is not None and document.text:
+        text, source = document.text, "page"
+    else:
+        text, source = (entry.content or entry.summary), "feed"
+    doc = document or Document(text="")
+    published = clamp_future(entry.published_at or doc.published_at, fetched_at)
+    return ArticleRecord(
+        url=url,
+        title=entry.title or doc.title,
+        text=text,
+        authors=doc.authors or entry.authors,
+        published_at=published,
+        fetched_at=fetched_at,
+        language=doc.language or entry.language,
+        site_name=doc.site_name,
+        word_count=word_count(text),
+        content_hash=content_hash(text),
+        text_source=source,
+        page_error=page_error,
+    )
+
+
+def should_replace_validators(result: FetchResult, parsed: bool) -> bool:
+    """Whether to store this response's ETag/Last-Modified in place of the old ones.
+
+    Validators are saved in the same transaction as the poll, after the
+    entries are stored: a crash in between must not turn the next poll into
+    a 304 that hides entries never stored. A 304 may carry fresh validators.
+    """
+    if parsed:
+        return True
+    return result.ok and not result.is_modified and bool(result.etag or result.last_modified)
+
+
+class Poller:
+    """Polls feeds with one fetcher into one store."""
+
+    def __init__(self, store: Store, fetcher: Fetcher) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        # Canonical URLs being fetched right now, so two feeds carrying the
+        # same new story in one run download it once.
+        self._in_flight: dict[str, asyncio.Future[int | None]] = {}
+
+    async def poll(self, feed_row: dict) -> FeedOutcome:
+        """Poll one feed and store its new articles; never raises for bad input."""
+        outcome = FeedOutcome(url=feed_row["url"])
+        started_at, clock = utc_now(), time.monotonic()
+        result = await self.fetcher.get(
+            feed_row["url"], etag=feed_row["etag"], last_modified=feed_row["last_modified"], accept=FEED_ACCEPT
+        )
+        outcome.http_status = result.status
+        feed: Feed | None = None
+        if not result.ok:
+            outcome.status, outcome.error = "failed", result.error
+        elif not result.is_modified:
+            outcome.status = "not_modified"
+        else:
+            try:
+                feed = parse_feed(result.body, result.headers, result.final_url)
+            except FeedError as exc:
+                outcome.status, outcome.error = "failed", str(exc)
+        if feed is not None:
+            if feed.warning:
+                log.info("%s: feed is not well-formed, recovered: %s", feed_row["url"], feed.warning)
+            await self._store_entries(feed_row, feed, result.final_url, outcome)
+        if outcome.error:
+            log.info("%s: failed: %s", feed_row["url"], outcome.error)
+        self.store.record_poll(
+            PollRecord(
+                feed_id=feed_row["id"],
+                started_at=started_at,
+                duration_ms=int((time.monotonic() - clock) * 1000),
+                http_status=result.status,
+                bytes=len(result.body),
+                new_entries=outcome.articles_new,
+                page_errors=len(outcome.page_errors),
+                error=outcome.error,
+                title=feed.title if feed else None,
+                site_url=feed.site_url if feed else None,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                replace_validators=should_replace_validators(result, parsed=feed is not None),
+            )
+        )
+        return outcome
+
+    async def _store_entries(self, feed_row: dict, feed: Feed, feed_url: str, outcome: FeedOutcome) -> None:
+        known = self.store.known_entry_keys(feed_row["id"], [e.key for e in feed.entries])
+        outcome.entries_known += len(known)
+        local_feed = urlsplit(feed_url).scheme == "file"
+        fresh = [e for e in dict((e.key, e) for e in feed.entries).values() if e.key not in known]
+        results = await asyncio.gather(*(self._store_entry(feed_row["id"], e, local_feed) for e in fresh))
+        for created, page_error in results:
+            if created:
+                outcome.articles_new += 1
+            else:
+                outcome.entries_known += 1
+            if page_error:
+                outcome.page_errors.append(page_error)
+
+    async def _store_entry(self, feed_id: int, entry: Entry, local_feed: bool) -> tuple[bool, str | None]:
+        """Store one new entry; returns (a new article was created, page error if any)."""
+        seen_at = utc_now()
+        source = SourceRecord(feed_id=feed_id, entry_key=entry.key, url=entry.link, guid=entry.guid,
+                              title=entry.title, seen_at=seen_at)
+        link = canonical_url(entry.link) if entry.link else None
+        if link:
+            existing = self.store.article_id_for_url(link)
+            if existing is None and link in self._in_flight:
+                existing = await asyncio.shield(self._in_flight[link])
+            if existing is not None:
+                self.store.add_source(existing, source)
+                return False, None
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        if link:
+            self._in_flight[link] = future
+        try:
+            document, final_url, page_error = await self._fetch_document(entry, local_feed)
+            url = canonical_url(final_url) if final_url else link
+            article = build_article(entry, document, url, seen_at, page_error)
+            article_id, created = self.store.add_article(article, source)
+            future.set_result(article_id)
+            return created, page_error and f"{entry.link}: {page_error}"
+        except BaseException:
+            future.set_result(None)
+            raise
+        finally:
+            if link:
+                self._in_flight.pop(link, None)
+
+    async def _fetch_document(self, entry: Entry, local_feed: bool) -> tuple[Document | None, str | None, str | None]:
+        """Download and extract an entry's page: (document, final URL, page error)."""
+        if not entry.link:
+            return None, None, None
+        scheme = urlsplit(entry.link).scheme.lower()
+        if scheme == "file" and not local_feed:
+            # A feed from the web must not make newsd read local files.
+            return None, entry.link, "file:// link in a remote feed; not followed"
+        if scheme not in ("http", "https", "file"):
+            return None, entry.link, f"unsupported link scheme {scheme!r}"
+        page = await self.fetcher.get(entry.link, accept=HTML_ACCEPT)
+        problem = page_problem(page)
+        if problem is not None:
+            log.info("%s: %s; using the feed's text", entry.link, problem)
+            return None, page.final_url, str(problem)
+        document = await asyncio.to_thread(extract, page.body, page.final_url)
+        if not document.text:
+            return document, page.final_url, str(NoText("no article text found in the page"))
+        return document, page.final_url, None
+
+
+async def fetch_feeds(
+    store: Store, settings: Settings, feeds: list[dict], on_done: Callable[[FeedOutcome], None] | None = None
+) -> RunSummary:
+    """Poll ``feeds`` once, concurrently, and return what happened."""
+    started = time.monotonic()
+    summary = RunSummary()
+    async with Fetcher(settings.http) as fetcher:
+        poller = Poller(store, fetcher)
+
+        async def poll_one(row: dict) -> None:
+            try:
+                outcome = await poller.poll(row)
+            except Exception as exc:  # a bug must cost one feed, not the run
+                log.exception("%s: internal error while polling", row["url"])
+                outcome = FeedOutcome(url=row["url"], status="failed", error=f"internal error: {exc!r}")
+            summary.outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+
+        await asyncio.gather(*(poll_one(row) for row in feeds))
+    summary.outcomes.sort(key=lambda o: o.url)
+    summary.duration_s = time.monotonic() - started
+    log.info(
+        "fetch: %d feeds polled, %d not modified, %d failed; %d new articles, %d known entries, %d page errors in %.1f s",
+        len(summary.outcomes), summary.count("not_modified"), summary.count("failed"),
+        sum(o.articles_new for o in summary.outcomes), sum(o.entries_known for o in summary.outcomes),
+        sum(len(o.page_errors) for o in summary.outcomes), summary.duration_s,
+    )
+    return summary

@@ -1,0 +1,76 @@
+"""Plain-text helpers: HTML fragments to paragraphs, normalisation, hashing. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+import html as htmllib
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+
+# Elements that start a new paragraph when a fragment is turned into text.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
+_PARAGRAPH_BREAK = "\n\n"
+_TAG = re.compile(r"<[^>]+>")
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    """The store's text layout: one paragraph per block, blank line between."""
+    return _PARAGRAPH_BREAK.join(p for p in paragraphs if p)
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a text, whitespace inside each collapsed."""
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Text of an HTML fragment (a feed's summary or content), paragraphs kept apart."""
+    if not fragment or not fragment.strip():
+        return ""
+    if "<" not in fragment:
+        return join_paragraphs(split_paragraphs(htmllib.unescape(fragment)))
+    try:
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return join_paragraphs(split_paragraphs(htmllib.unescape(_TAG.sub(" ", fragment))))
+    parts: list[str] = []
+    skipping = 0
+    # iterwalk, not recursion: feed HTML can nest deeper than Python's stack allows.
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in SKIP_TAGS:
+                skipping += 1
+            if tag in BLOCK_TAGS:
+                parts.append(_PARAGRAPH_BREAK)
+            if not skipping and tag and element.text:
+                parts.append(element.text)
+        else:
+            if tag in SKIP_TAGS:
+                skipping -= 1
+            if tag in BLOCK_TAGS:
+                parts.append(_PARAGRAPH_BREAK)
+            if not skipping and element is not root and element.tail:
+                parts.append(element.tail)
+    paragraphs = [" ".join(p.split()) for p in "".join(parts).split(_PARAGRAPH_BREAK)]
+    return join_paragraphs(paragraphs)
+
+
+def normalise_for_hash(text: str) -> str:
+    """Fold case, punctuation and whitespace, so trivial re-formatting hashes the same."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+def content_hash(text: str) -> str:
+    """A stable fingerprint of a text's words."""
+    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()
+
+
+def word_count(text: str) -> int:
+    return len(text.split())

@@ -1,0 +1,37 @@
+"""URL canonicalisation: one spelling per page, so a story is stored once. Pure."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# Query parameters that track the reader and never change the page.
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_hsenc", "_hsmi"})
+TRACKING_PREFIXES = ("utm_",)
+
+
+def is_tracking_param(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters.
+
+    Never raises: a string that is not a parseable URL comes back stripped.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return url
+    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)])
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))

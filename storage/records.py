@@ -1,0 +1,56 @@
+"""Plain values the store writes. The pipeline builds them; the store knows no HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """One distinct story, ready to store."""
+
+    url: str | None  # canonical URL; None for an entry that had no link
+    title: str | None
+    text: str
+    authors: tuple[str, ...]
+    published_at: str | None  # UTC ISO-8601
+    fetched_at: str
+    language: str | None
+    site_name: str | None
+    word_count: int
+    content_hash: str
+    text_source: str  # 'page' or 'feed'
+    page_error: str | None = None  # why the page's text was not used, if it was not
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One appearance of a story in a feed."""
+
+    feed_id: int
+    entry_key: str  # the entry's identity within its feed
+    url: str | None
+    guid: str | None
+    title: str | None
+    seen_at: str
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """The outcome of polling one feed once: the feed's new state plus its log row."""
+
+    feed_id: int
+    started_at: str
+    duration_ms: int
+    http_status: int | None
+    bytes: int
+    new_entries: int
+    page_errors: int
+    error: str | None
+    # Feed state; None leaves a column as it is unless listed in ``replace``.
+    title: str | None = None
+    site_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    # Validators are always replaced by what the last good response said.
+    replace_validators: bool = False

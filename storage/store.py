@@ -1,0 +1,231 @@
+"""Open a newsd store and write to it.
+
+One ``Store`` owns one connection. The daemon's pipeline is the single writer;
+CLI readers open their own ``Store``. WAL mode lets readers run beside the
+writer, the busy timeout rides out short write locks, and every logical write
+(an article with its source, a poll with its log row) is one short transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+from sqlite_utils import Database
+
+from newsd.storage.errors import StoreError
+from newsd.storage.migrations import APPLICATION_ID, LATEST_VERSION, migrate, schema_version
+from newsd.storage.records import ArticleRecord, PollRecord, SourceRecord
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+
+def utc_now() -> str:
+    """Now, as the store writes times: UTC ISO-8601 with a Z, to the second."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _check_is_newsd_file(path: Path) -> None:
+    """Refuse any existing file that is not a newsd store: never overwrite user data."""
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory; give the store a file path (--db PATH)")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as handle:
+        magic = handle.read(len(SQLITE_MAGIC))
+    if magic != SQLITE_MAGIC:
+        raise StoreError(
+            f"{path}: exists and is not a SQLite database; newsd will not overwrite it. "
+            "Choose another store path (--db PATH or [storage] path) or move the file away."
+        )
+
+
+def _check_is_newsd_db(db: Database, path: Path) -> None:
+    app_id = db.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        version = schema_version(db)
+        if version > LATEST_VERSION:
+            raise StoreError(
+                f"{path}: store schema version {version} is newer than this newsd knows "
+                f"({LATEST_VERSION}); upgrade newsd to use it."
+            )
+        return
+    if db.table_names():
+        raise StoreError(
+            f"{path}: is a SQLite database of another application (tables: "
+            f"{', '.join(sorted(db.table_names())[:5])}); newsd will not write into it. "
+            "Choose another store path (--db PATH)."
+        )
+
+
+def open_store(path: str | Path) -> "Store":
+    """Open (creating if needed) the store at ``path`` and bring its schema up to date."""
+    path = Path(path)
+    _check_is_newsd_file(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+        db = Database(conn)
+        _check_is_newsd_db(db, path)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, far fewer fsyncs
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: cannot open the store: {exc}. Check the path and its permissions.") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the store: {exc}") from None
+    return Store(db, path)
+
+
+class Store:
+    """Writes and lookups over one open store."""
+
+    def __init__(self, db: Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- feeds -----------------------------------------------------------
+
+    def feed(self, url: str) -> dict | None:
+        """The feed row with this URL, or None."""
+        rows = list(self.db["feeds"].rows_where("url = ?", [url]))
+        return rows[0] if rows else None
+
+    def feeds(self, enabled_only: bool = False) -> list[dict]:
+        """All feeds, in the order they were added."""
+        where = "enabled = 1" if enabled_only else None
+        return list(self.db["feeds"].rows_where(where, order_by="id"))
+
+    def upsert_feed(self, url: str, name: str | None, tags: Iterable[str], enabled: bool, origin: str) -> dict:
+        """Create the feed or update its name, tags, enabled flag and origin."""
+        with self.db.atomic():
+            existing = self.feed(url)
+            values = {"name": name, "tags": json.dumps(list(tags)), "enabled": int(enabled), "origin": origin}
+            if existing:
+                self.db["feeds"].update(existing["id"], values)
+            else:
+                self.db["feeds"].insert({"url": url, "created_at": utc_now(), **values})
+        feed = self.feed(url)
+        assert feed is not None
+        return feed
+
+    def sync_config_feeds(self, feeds: Iterable[tuple[str, str | None, tuple[str, ...], bool]]) -> None:
+        """Make the store's config-owned feeds match the config file.
+
+        Feeds that left the config are disabled, not deleted: their articles
+        and history stay, and re-adding them resumes where they were.
+        """
+        wanted = list(feeds)
+        urls = {url for url, *_ in wanted}
+        with self.db.atomic():
+            for url, name, tags, enabled in wanted:
+                self.upsert_feed(url, name, tags, enabled, origin="config")
+            for row in self.db["feeds"].rows_where("origin = 'config' AND enabled = 1"):
+                if row["url"] not in urls:
+                    self.db["feeds"].update(row["id"], {"enabled": 0})
+
+    def remove_feed(self, url: str) -> bool:
+        """Delete a feed and its poll log; its articles stay. True when it existed."""
+        feed = self.feed(url)
+        if not feed:
+            return False
+        with self.db.atomic():
+            self.db["feeds"].delete(feed["id"])
+        return True
+
+    # -- polling ---------------------------------------------------------
+
+    def known_entry_keys(self, feed_id: int, keys: Iterable[str]) -> set[str]:
+        """The subset of ``keys`` already stored for this feed."""
+        keys = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):  # stay under SQLite's variable limit
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT entry_key FROM article_sources WHERE feed_id = ? AND entry_key IN ({marks})"
+            found.update(row[0] for row in self.db.execute(sql, [feed_id, *chunk]))
+        return found
+
+    def article_id_for_url(self, url: str) -> int | None:
+        """The story stored under this canonical URL, or seen at it in some feed."""
+        row = self.db.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()
+        if row:
+            return row[0]
+        row = self.db.execute("SELECT article_id FROM article_sources WHERE url = ? LIMIT 1", [url]).fetchone()
+        return row[0] if row else None
+
+    def add_source(self, article_id: int, source: SourceRecord) -> bool:
+        """Record another appearance of a stored story; False when already recorded."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO article_sources (article_id, feed_id, url, guid, entry_key, title, seen_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [article_id, source.feed_id, source.url, source.guid, source.entry_key, source.title, source.seen_at],
+            )
+        return cursor.rowcount == 1
+
+    def add_article(self, article: ArticleRecord, source: SourceRecord) -> tuple[int, bool]:
+        """Store a story with its first source, in one transaction.
+
+        When another writer stored the same canonical URL first, only the
+        source is added. Returns (article id, whether the article is new).
+        """
+        with self.db.atomic():
+            existing = self.article_id_for_url(article.url) if article.url else None
+            if existing is not None:
+                self.add_source(existing, source)
+                return existing, False
+            row = asdict(article)
+            row["authors"] = json.dumps(list(article.authors), ensure_ascii=False)
+            row["feed_id"] = source.feed_id
+            article_id = self.db["articles"].insert(row).last_pk
+            self.add_source(article_id, source)
+        return article_id, True
+
+    def record_poll(self, poll: PollRecord) -> None:
+        """Store a poll's outcome: the feed's state and one fetch_log row, together."""
+        failed = poll.error is not None
+        with self.db.atomic():
+            feed = self.db["feeds"].get(poll.feed_id)
+            state: dict = {
+                "last_polled_at": poll.started_at,
+                "last_status": poll.http_status,
+                "last_error": poll.error,
+                "error_count": feed["error_count"] + 1 if failed else 0,
+            }
+            if poll.title is not None:
+                state["title"] = poll.title
+            if poll.site_url is not None:
+                state["site_url"] = poll.site_url
+            if poll.replace_validators:
+                state["etag"] = poll.etag
+                state["last_modified"] = poll.last_modified
+            self.db["feeds"].update(poll.feed_id, state)
+            self.db["fetch_log"].insert(
+                {
+                    "feed_id": poll.feed_id,
+                    "started_at": poll.started_at,
+                    "duration_ms": poll.duration_ms,
+                    "http_status": poll.http_status,
+                    "bytes": poll.bytes,
+                    "new_entries": poll.new_entries,
+                    "page_errors": poll.page_errors,
+                    "error": poll.error,
+                }
+            )
