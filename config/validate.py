@@ -21,7 +21,8 @@ HTTP_KEYS = ("user_agent", "timeout", "max_bytes", "max_redirects", "max_connect
 FEED_KEYS = ("url", "name", "tags", "enabled")
 
 # "example.com/rss" or "www.example.org": a web address someone forgot the scheme of.
-_HOSTLIKE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:\d+)?(/|$)", re.IGNORECASE)
+# (A bare "feed.xml" is a file name, so a host needs a path after it or "www.".)
+_HOSTLIKE = re.compile(r"^(www\.[a-z0-9.-]+|[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:\d+)?/)", re.IGNORECASE)
 
 
 class Problems:
@@ -96,7 +97,10 @@ def normalise_feed_url(value: str, base_dir: Path) -> str:
             return Path(parts.path).as_uri() if parts.path.startswith("/") else value
         raise ValueError(f"unsupported scheme '{parts.scheme}' in {value!r}: use http://, https:// or a file path")
     if _HOSTLIKE.match(value) and not value.startswith((".", "/", "~")):
-        raise ValueError(f"{value!r} looks like a web address without its scheme: write 'https://{value}'")
+        raise ValueError(
+            f"{value!r} looks like a web address without its scheme: write 'https://{value}' "
+            f"(or './{value}' for a local file)"
+        )
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = base_dir / path  # relative paths are relative to the config file

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import xml.sax
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -110,13 +111,17 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
         headers.setdefault("content-location", base_url)
     parsed = feedparser.parse(body, response_headers=headers)
     problem = parsed.get("bozo_exception")
-    if not parsed.get("version") and not parsed.entries:
+    if not parsed.entries:
         if not body.strip():
             raise NotAFeed("empty response: the server sent no feed document")
-        if _looks_like_html(body):
+        if _looks_like_html(body) and not parsed.get("version"):
             hint = _discover_feed_link(body, base_url)
             advice = f"; the page names a feed at {hint}" if hint else "; use the site's RSS or Atom URL"
             raise NotAFeed("not a feed: got an HTML page" + advice)
+        if isinstance(problem, xml.sax.SAXException):
+            # Broken XML and nothing recovered: an error, unlike a valid feed with no entries.
+            raise MalformedFeed(f"malformed feed XML: {problem}")
+    if not parsed.get("version") and not parsed.entries:
         if problem is not None:
             raise MalformedFeed(f"malformed feed XML: {problem}")
         raise NotAFeed("not a feed: no RSS, Atom or RDF document found")

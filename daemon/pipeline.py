@@ -85,13 +85,26 @@ def page_problem(page: FetchResult) -> PageError | None:
     return None
 
 
+def choose_text(page_text: str, feed_text: str) -> tuple[str, str, str | None]:
+    """Pick the page's text or the feed's: (text, 'page' or 'feed', why the page lost).
+
+    A page whose extracted text is less than half the feed's own text was not
+    really extracted (a paywall, a script-only page, a cookie wall), so the
+    feed's text is the better record of the story.
+    """
+    page_words, feed_words = word_count(page_text), word_count(feed_text)
+    if page_words and page_words * 2 >= feed_words:
+        return page_text, "page", None
+    if not page_words:
+        return feed_text, "feed", None
+    return feed_text, "feed", f"page text shorter than the feed's ({page_words} vs {feed_words} words)"
+
+
 def build_article(entry: Entry, document: Document | None, url: str | None, fetched_at: str,
                   page_error: str | None) -> ArticleRecord:
-    """The article to store: the page's text when there is some, else the feed's own."""
-    if document is not None and document.text:
-        text, source = document.text, "page"
-    else:
-        text, source = (entry.content or entry.summary), "feed"
+    """The article to store: the page's text, unless the feed's own text is better."""
+    text, source, reason = choose_text(document.text if document else "", entry.content or entry.summary)
+    page_error = page_error or reason
     doc = document or Document(text="")
     published = clamp_future(entry.published_at or doc.published_at, fetched_at)
     return ArticleRecord(
@@ -211,7 +224,7 @@ class Poller:
             article = build_article(entry, document, url, seen_at, page_error)
             article_id, created = self.store.add_article(article, source)
             future.set_result(article_id)
-            return created, page_error and f"{entry.link}: {page_error}"
+            return created, article.page_error and f"{entry.link}: {article.page_error}"
         except BaseException:
             future.set_result(None)
             raise

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Query parameters that track the reader and never change the page.
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_hsenc", "_hsmi"})
 TRACKING_PREFIXES = ("utm_",)
+# Characters left as they are when quoting a path; "%" keeps existing escapes intact.
+_PATH_SAFE = "/%:@!$&'()*+,;=~-._"
 
 
 def is_tracking_param(name: str) -> bool:
@@ -30,8 +32,11 @@ def canonical_url(url: str) -> str:
         port = parts.port
     except ValueError:
         return url
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)])
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    path = quote(parts.path, safe=_PATH_SAFE) or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
