@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 CONFIG := config/newsd.example.toml
 DB     ?= newsd.db
 
-.PHONY: run test install install-dev clean
+.PHONY: run test install install-dev clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,7 @@ test: install-dev
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(DB) $(DB)-wal $(DB)-shm
+
+## make docs: regenerate the CLI reference from --help
+docs: install
+	$(BIN)/python -m newsd.daemon.clidoc > docs/cli.md

@@ -131,7 +131,7 @@ FORMATS = click.Choice(["table", "json", "jsonl"])
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="At most this many results.")
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="Output format.")
 @pass_app
 def search(app: AppContext, query: str, limit: int, since: str | None, fmt: str) -> None:
     """Full-text search over titles and texts, best match first.
@@ -145,8 +145,8 @@ def search(app: AppContext, query: str, limit: int, since: str | None, fmt: str)
 
 
 @cli.command()
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="At most this many articles.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="Output format.")
 @pass_app
 def articles(app: AppContext, limit: int, fmt: str) -> None:
     """List the most recently fetched articles."""
@@ -158,7 +158,7 @@ def articles(app: AppContext, limit: int, fmt: str) -> None:
 
 @cli.command()
 @click.argument("article_id", metavar="ID", type=int)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 @pass_app
 def show(app: AppContext, article_id: int, fmt: str) -> None:
     """Print one article: metadata, sources and clean text."""
@@ -190,7 +190,7 @@ def show(app: AppContext, article_id: int, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
 @pass_app
 def stats(app: AppContext, fmt: str) -> None:
     """Counts of feeds, articles and sources, overall and per feed."""

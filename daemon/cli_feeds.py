@@ -32,7 +32,7 @@ def feeds() -> None:
 
 
 @feeds.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
 @pass_app
 def list_feeds(app: AppContext, fmt: str) -> None:
     """List feeds with their state and article counts."""

@@ -38,9 +38,8 @@ def search(db: Database, query: str, limit: int = 20, since: str | None = None) 
     params = {"query": query, "limit": limit, "since": since}
     try:
         return list(db.query(sql, params))
-    except sqlite3.OperationalError as exc:
-        if "fts5" not in str(exc) and "syntax" not in str(exc) and "no such column" not in str(exc):
-            raise
+    except sqlite3.OperationalError:
+        pass  # FTS5 syntax error ("fts5: syntax error", "unterminated string", ...): retry as words
     params["query"] = db.quote_fts(query)
     return list(db.query(sql, params))
 

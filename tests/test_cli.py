@@ -1,0 +1,147 @@
+"""The command line: every command documented, feeds management, reading the store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, STORY, Response, article_html, rss
+from newsd.daemon import clidoc
+
+COMMANDS = [" ".join(path) for path, _ in clidoc.iter_commands(clidoc.cli)]
+
+
+def test_cli_reference_is_up_to_date():
+    """docs/cli.md is generated from --help; regenerate with `make docs`."""
+    assert (REPO / "docs" / "cli.md").read_text(encoding="utf-8") == clidoc.render()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_and_is_documented(command, run_cli):
+    result = run_cli(*command.split(), "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+    assert f"## newsd {command}\n" in (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert f"`newsd {command.split()[0]}" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_python_dash_m_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "newsd.daemon", "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("newsd, version ")
+
+
+def test_config_check_prints_effective_settings(write_config, run_cli, tmp_path):
+    config = write_config("https://example.org/feed.xml", http="timeout = 7")
+    result = run_cli("--config", str(config), "--db", str(tmp_path / "x.db"), "config", "check", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["http"]["timeout"] == 7.0 and data["storage"]["path"] == str(tmp_path / "x.db")
+    assert data["feeds"][0]["url"] == "https://example.org/feed.xml"
+    assert "valid" in run_cli("--config", str(config), "config", "check").output
+
+
+def test_config_error_exits_2_with_file_key_and_hint(tmp_path, run_cli):
+    config = tmp_path / "bad.toml"
+    config.write_text('[http]\ntimout = 5\nmax_bytes = "big"\n[[feeds]]\nurl = "ftp://x"\n', encoding="utf-8")
+    result = run_cli("--config", str(config), "fetch")
+    assert result.exit_code == 2
+    assert f"{config}: http.timout: unknown key (did you mean 'timeout'?)" in result.output
+    assert "http.max_bytes: expected a positive integer" in result.output
+    assert "feeds[0].url: unsupported scheme 'ftp'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_newsd_db_env_overrides_store_path(write_config, run_cli, tmp_path):
+    config = write_config()
+    result = run_cli("--config", str(config), "config", "check", "--json", env={"NEWSD_DB": str(tmp_path / "env.db")})
+    assert json.loads(result.output)["storage"]["path"] == str(tmp_path / "env.db")
+
+
+def test_feeds_add_list_remove(write_config, run_cli, tmp_path):
+    config = str(write_config("https://example.org/configured.xml"))
+    added = run_cli("--config", config, "feeds", "add", "https://example.org/extra.xml", "--name", "Extra", "--tag", "x")
+    assert added.exit_code == 0 and "Added" in added.output
+    listed = json.loads(run_cli("--config", config, "feeds", "list", "--format", "json").output)
+    assert {(f["url"], f["origin"]) for f in listed} == {
+        ("https://example.org/configured.xml", "config"), ("https://example.org/extra.xml", "cli")}
+    extra = next(f for f in listed if f["origin"] == "cli")
+    assert extra["name"] == "Extra" and extra["tags"] == ["x"]
+    assert "Extra" in run_cli("--config", config, "feeds", "list").output
+
+    refused = run_cli("--config", config, "feeds", "remove", "https://example.org/configured.xml")
+    assert refused.exit_code == 2 and "remove its [[feeds]] table there" in refused.output
+    assert run_cli("--config", config, "feeds", "remove", "https://example.org/extra.xml").exit_code == 0
+    missing = run_cli("--config", config, "feeds", "remove", "https://example.org/extra.xml")
+    assert missing.exit_code == 2 and "no feed" in missing.output
+    bad = run_cli("--config", config, "feeds", "add", "example.org/rss")
+    assert bad.exit_code == 2 and "https://example.org/rss" in bad.output
+
+
+def test_feeds_import_and_export_opml(write_config, run_cli, tmp_path):
+    opml = tmp_path / "subs.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>s</title></head><body>'
+        '<outline text="News"><outline text="One" xmlUrl="https://one.example/rss"/>'
+        '<outline text="Two" xmlUrl="https://two.example/atom"/></outline>'
+        '<outline text="Bad" xmlUrl="gopher://old.example/"/></body></opml>', encoding="utf-8")
+    config = str(write_config())
+    result = run_cli("--config", config, "feeds", "import", str(opml))
+    assert result.exit_code == 0 and "Imported 2 feeds" in result.output and "gopher" in result.output
+    again = run_cli("--config", config, "feeds", "import", str(opml))
+    assert "Imported 0 feeds" in again.output and "2 already known" in again.output
+    exported = run_cli("--config", config, "feeds", "export").output
+    assert 'xmlUrl="https://one.example/rss"' in exported and 'category="News"' in exported
+    broken = tmp_path / "broken.opml"
+    broken.write_text("<opml><body>", encoding="utf-8")
+    failed = run_cli("--config", config, "feeds", "import", str(broken))
+    assert failed.exit_code == 2 and "not well-formed XML" in failed.output
+
+
+@pytest.fixture
+def filled_store(server, write_config, run_cli, tmp_path) -> str:
+    server.routes["/feed.xml"] = Response(rss([
+        {"title": "Bike lanes approved", "guid": "tag:example.org,2025:b", "link": server.url("/b.html"), "pubDate": "Tue, 10 Jun 2025 08:00:00 GMT"},
+        {"title": "Tram line delayed", "guid": "tag:example.org,2025:t", "link": server.url("/t.html"), "pubDate": "Tue, 10 Jun 2024 08:00:00 GMT"},
+    ]), headers={"Content-Type": "application/rss+xml"})
+    server.routes["/b.html"] = Response(article_html("Bike lanes approved", STORY), headers={"Content-Type": "text/html"})
+    tram = [p.replace("bicycle lanes", "tram line") for p in STORY]
+    server.routes["/t.html"] = Response(article_html("Tram line delayed", tram), headers={"Content-Type": "text/html"})
+    config = str(write_config(server.url("/feed.xml")))
+    assert run_cli("--config", config, "fetch").exit_code == 0
+    return config
+
+
+def test_search_formats_and_since(filled_store, run_cli):
+    rows = json.loads(run_cli("--config", filled_store, "search", "bicycle", "--format", "json").output)
+    assert [r["title"] for r in rows] == ["Bike lanes approved"]
+    assert "[bicycle]" in rows[0]["snippet"]
+    table = run_cli("--config", filled_store, "search", "council").output
+    assert "Bike lanes approved" in table and "Tram line delayed" in table
+    lines = run_cli("--config", filled_store, "search", "council", "--format", "jsonl").output.splitlines()
+    assert len(lines) == 2 and all(json.loads(line)["id"] for line in lines)
+    recent = json.loads(run_cli("--config", filled_store, "search", "council", "--since", "2025-01-01", "--format", "json").output)
+    assert [r["title"] for r in recent] == ["Bike lanes approved"]
+    odd = run_cli("--config", filled_store, "search", '"unbalanced AND')
+    assert odd.exit_code == 0
+    bad_date = run_cli("--config", filled_store, "search", "x", "--since", "last tuesday")
+    assert bad_date.exit_code == 2 and "YYYY-MM-DD" in bad_date.output
+
+
+def test_show_and_stats(filled_store, run_cli):
+    row = json.loads(run_cli("--config", filled_store, "search", "bicycle", "--format", "json").output)[0]
+    shown = run_cli("--config", filled_store, "show", str(row["id"])).output
+    assert shown.startswith(f"[{row['id']}] Bike lanes approved")
+    assert STORY[1] in shown and "Sources (1):" in shown
+    data = json.loads(run_cli("--config", filled_store, "show", str(row["id"]), "--format", "json").output)
+    assert data["text_source"] == "page" and data["sources"][0]["guid"] == "tag:example.org,2025:b" and isinstance(data["authors"], list)
+    missing = run_cli("--config", filled_store, "show", "999")
+    assert missing.exit_code == 2 and "no article with id 999" in missing.output
+    stats = json.loads(run_cli("--config", filled_store, "stats", "--format", "json").output)
+    assert (stats["feeds"], stats["articles"], stats["sources"], stats["polls"]) == (1, 2, 2, 1)
+    assert stats["per_feed"][0]["articles"] == 2
+    assert "Articles: 2" in run_cli("--config", filled_store, "stats").output
+    listed = run_cli("--config", filled_store, "articles").output
+    assert "Bike lanes approved" in listed and "Tram line delayed" in listed
