@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Query parameters that track the reader and never change the page.
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_hsenc", "_hsmi"})
 TRACKING_PREFIXES = ("utm_",)
@@ -22,12 +24,13 @@ def canonical_url(url: str) -> str:
 
     Never raises: a string that is not a parseable URL comes back stripped.
     """
-    url = url.strip()
+    url = url.split("#", 1)[0].strip()  # the fragment never reaches the server
+    scheme_match = _SCHEME.match(url)
+    if not scheme_match or scheme_match.group(1).lower() not in DEFAULT_PORTS:
+        return url  # file:, mailto:, a bare path...: nothing more to normalise
     try:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
-        if scheme not in ("http", "https"):
-            return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
         host = (parts.hostname or "").lower()
         port = parts.port
     except ValueError:

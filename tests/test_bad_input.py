@@ -50,7 +50,7 @@ def test_bad_feed_is_recorded_and_the_run_goes_on(case, server, write_config, ru
     config = write_config(server.url("/bad.xml"), good, http="timeout = 1\nmax_bytes = 2048")
     result = run_cli("--config", str(config), "fetch", "--json")
     assert result.exit_code == 0  # one feed still worked
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert summary["feeds_failed"] == 1 and summary["articles_new"] == 1
     failed = [f for f in summary["feeds"] if f["status"] == "failed"][0]
     assert failed["url"] == server.url("/bad.xml") and message in failed["error"]
@@ -68,14 +68,14 @@ def test_unreachable_host(write_config, run_cli):
     config = write_config(f"http://127.0.0.1:{closed_port()}/feed.xml")
     result = run_cli("--config", str(config), "fetch", "--json")
     assert result.exit_code == 1  # every feed failed
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert "cannot connect to 127.0.0.1" in summary["feeds"][0]["error"]
 
 
 def test_too_many_redirects(server, write_config, run_cli):
     server.routes["/loop"] = Response(status=302, headers={"Location": "/loop"})
     config = write_config(server.url("/loop"), http="max_redirects = 3")
-    summary = json.loads(run_cli("--config", str(config), "fetch", "--json").output)
+    summary = json.loads(run_cli("--config", str(config), "fetch", "--json").stdout)
     assert "more than 3 redirects" in summary["feeds"][0]["error"]
 
 
@@ -93,7 +93,7 @@ def test_article_over_max_bytes_falls_back_to_feed_text(server, write_config, ru
                                                 "description": "Short summary."}]), headers=FEED_HEADERS)
     server.routes["/huge.html"] = Response(article_html("Huge", STORY * 200), headers={"Content-Type": "text/html"})
     config = write_config(server.url("/feed.xml"), http="max_bytes = 20000")
-    summary = json.loads(run_cli("--config", str(config), "fetch", "--json").output)
+    summary = json.loads(run_cli("--config", str(config), "fetch", "--json").stdout)
     assert summary["pages_failed"] == 1 and "over max_bytes" in summary["feeds"][0]["page_errors"][0]
     with sqlite3.connect(tmp_path / "newsd.db") as conn:
         assert conn.execute("SELECT text, text_source FROM articles").fetchall() == [("Short summary.", "feed")]
@@ -124,4 +124,4 @@ def test_missing_local_feed_file(tmp_path, write_config, run_cli):
     config = write_config("does-not-exist.xml")
     result = run_cli("--config", str(config), "fetch", "--json")
     assert result.exit_code == 1
-    assert "cannot read" in json.loads(result.output)["feeds"][0]["error"]
+    assert "cannot read" in json.loads(result.stdout)["feeds"][0]["error"]

@@ -37,7 +37,7 @@ def test_config_check_prints_effective_settings(write_config, run_cli, tmp_path)
     config = write_config("https://example.org/feed.xml", http="timeout = 7")
     result = run_cli("--config", str(config), "--db", str(tmp_path / "x.db"), "config", "check", "--json")
     assert result.exit_code == 0
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["http"]["timeout"] == 7.0 and data["storage"]["path"] == str(tmp_path / "x.db")
     assert data["feeds"][0]["url"] == "https://example.org/feed.xml"
     assert "valid" in run_cli("--config", str(config), "config", "check").output
@@ -57,14 +57,14 @@ def test_config_error_exits_2_with_file_key_and_hint(tmp_path, run_cli):
 def test_newsd_db_env_overrides_store_path(write_config, run_cli, tmp_path):
     config = write_config()
     result = run_cli("--config", str(config), "config", "check", "--json", env={"NEWSD_DB": str(tmp_path / "env.db")})
-    assert json.loads(result.output)["storage"]["path"] == str(tmp_path / "env.db")
+    assert json.loads(result.stdout)["storage"]["path"] == str(tmp_path / "env.db")
 
 
 def test_feeds_add_list_remove(write_config, run_cli, tmp_path):
     config = str(write_config("https://example.org/configured.xml"))
     added = run_cli("--config", config, "feeds", "add", "https://example.org/extra.xml", "--name", "Extra", "--tag", "x")
     assert added.exit_code == 0 and "Added" in added.output
-    listed = json.loads(run_cli("--config", config, "feeds", "list", "--format", "json").output)
+    listed = json.loads(run_cli("--config", config, "feeds", "list", "--format", "json").stdout)
     assert {(f["url"], f["origin"]) for f in listed} == {
         ("https://example.org/configured.xml", "config"), ("https://example.org/extra.xml", "cli")}
     extra = next(f for f in listed if f["origin"] == "cli")
@@ -115,14 +115,14 @@ def filled_store(server, write_config, run_cli, tmp_path) -> str:
 
 
 def test_search_formats_and_since(filled_store, run_cli):
-    rows = json.loads(run_cli("--config", filled_store, "search", "bicycle", "--format", "json").output)
+    rows = json.loads(run_cli("--config", filled_store, "search", "bicycle", "--format", "json").stdout)
     assert [r["title"] for r in rows] == ["Bike lanes approved"]
     assert "[bicycle]" in rows[0]["snippet"]
     table = run_cli("--config", filled_store, "search", "council").output
     assert "Bike lanes approved" in table and "Tram line delayed" in table
     lines = run_cli("--config", filled_store, "search", "council", "--format", "jsonl").output.splitlines()
     assert len(lines) == 2 and all(json.loads(line)["id"] for line in lines)
-    recent = json.loads(run_cli("--config", filled_store, "search", "council", "--since", "2025-01-01", "--format", "json").output)
+    recent = json.loads(run_cli("--config", filled_store, "search", "council", "--since", "2025-01-01", "--format", "json").stdout)
     assert [r["title"] for r in recent] == ["Bike lanes approved"]
     odd = run_cli("--config", filled_store, "search", '"unbalanced AND')
     assert odd.exit_code == 0
@@ -131,15 +131,15 @@ def test_search_formats_and_since(filled_store, run_cli):
 
 
 def test_show_and_stats(filled_store, run_cli):
-    row = json.loads(run_cli("--config", filled_store, "search", "bicycle", "--format", "json").output)[0]
+    row = json.loads(run_cli("--config", filled_store, "search", "bicycle", "--format", "json").stdout)[0]
     shown = run_cli("--config", filled_store, "show", str(row["id"])).output
     assert shown.startswith(f"[{row['id']}] Bike lanes approved")
     assert STORY[1] in shown and "Sources (1):" in shown
-    data = json.loads(run_cli("--config", filled_store, "show", str(row["id"]), "--format", "json").output)
+    data = json.loads(run_cli("--config", filled_store, "show", str(row["id"]), "--format", "json").stdout)
     assert data["text_source"] == "page" and data["sources"][0]["guid"] == "tag:example.org,2025:b" and isinstance(data["authors"], list)
     missing = run_cli("--config", filled_store, "show", "999")
     assert missing.exit_code == 2 and "no article with id 999" in missing.output
-    stats = json.loads(run_cli("--config", filled_store, "stats", "--format", "json").output)
+    stats = json.loads(run_cli("--config", filled_store, "stats", "--format", "json").stdout)
     assert (stats["feeds"], stats["articles"], stats["sources"], stats["polls"]) == (1, 2, 2, 1)
     assert stats["per_feed"][0]["articles"] == 2
     assert "Articles: 2" in run_cli("--config", filled_store, "stats").output

@@ -64,7 +64,7 @@ def test_second_fetch_is_conditional_and_stores_nothing(server, write_config, ru
     pages_before = len(server.requests_to("/a1.html"))
     result = run_cli("--config", str(config), "fetch", "--json")
     assert result.exit_code == 0
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert summary["feeds_not_modified"] == 1 and summary["articles_new"] == 0
     second = server.requests_to("/feed.xml")[-1]
     # Validators echoed verbatim.
@@ -83,7 +83,7 @@ def test_changed_feed_only_fetches_new_entries(server, write_config, run_cli, tm
     run_cli("--config", str(config), "fetch")
     serve_story_feed(server, etag='"v2"')  # new validator: the feed "changed" but holds the same entries
     result = run_cli("--config", str(config), "fetch", "--json")
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert summary["articles_new"] == 0 and summary["entries_known"] == 2
     assert len(server.requests_to("/a1.html")) == 1
     assert rows(tmp_path / "newsd.db", "SELECT etag FROM feeds") == [('"v2"',)]  # new validators stored
@@ -128,7 +128,7 @@ def test_feed_text_is_the_fallback_when_the_page_fails(server, write_config, run
     config = write_config(server.url("/feed.xml"))
     result = run_cli("--config", str(config), "fetch", "--json")
     assert result.exit_code == 0
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert summary["articles_new"] == 2 and summary["pages_failed"] == 2
     stored = dict(rows(tmp_path / "newsd.db", "SELECT title, text || '|' || text_source || '|' || page_error FROM articles"))
     assert stored["Gone page"].startswith("Summary paragraph one.\n\nSummary paragraph two.|feed|HTTP 404")
@@ -186,8 +186,8 @@ def test_local_file_feed_with_relative_links(tmp_path, write_config, run_cli):
     (site / "feed.xml").write_text(rss([{"title": "Local story", "link": "story.html", "guid": "l1"}]), encoding="utf-8")
     config = write_config("site/feed.xml")
     result = run_cli("--config", str(config), "fetch", "--json")
-    assert json.loads(result.output)["articles_new"] == 1
+    assert json.loads(result.stdout)["articles_new"] == 1
     url, source = rows(tmp_path / "newsd.db", "SELECT url, text_source FROM articles")[0]
     assert url == (site / "story.html").as_uri() and source == "page"
-    again = json.loads(run_cli("--config", str(config), "fetch", "--json").output)
+    again = json.loads(run_cli("--config", str(config), "fetch", "--json").stdout)
     assert again["feeds_not_modified"] == 1  # unchanged file: like a 304

@@ -68,14 +68,14 @@ def test_bundled_sample_end_to_end(tmp_path: Path, run_cli):
     db = str(tmp_path / "sample.db")
     config = str(REPO / "config" / "newsd.example.toml")
     result = run_cli("--config", config, "--db", db, "fetch", "--feed", "newsd sample site", "--json")
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert result.exit_code == 0
     assert summary["articles_new"] == 2
     sample, = summary["feeds"]
     assert sample["url"].endswith("sample/feed.xml")
     assert sample["status"] == "ok" and not sample["page_errors"]
 
-    found = json.loads(run_cli("--db", db, "search", "raqqa", "--format", "json").output)
+    found = json.loads(run_cli("--db", db, "search", "raqqa", "--format", "json").stdout)
     assert len(found) == 2
     for row in found:
         shown = run_cli("--db", db, "show", str(row["id"])).output
