@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import sys
 
 import click
@@ -61,11 +62,15 @@ def _select_feeds(store: Store, wanted: tuple[str, ...]) -> list[dict]:
     return list({by_key[w]["id"]: by_key[w] for w in wanted}.values())
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _print_summary(summary: RunSummary) -> None:
     data = summary.as_dict()
     ok = data["feeds_polled"] - data["feeds_not_modified"] - data["feeds_failed"]
     click.echo(
-        f"Polled {data['feeds_polled']} feeds in {data['duration_s']:.1f} s: {ok} updated, "
+        f"Polled {plural(data['feeds_polled'], 'feed')} in {data['duration_s']:.1f} s: {ok} fetched, "
         f"{data['feeds_not_modified']} not modified, {data['feeds_failed']} failed."
     )
     click.echo(
@@ -101,7 +106,13 @@ def fetch(app: AppContext, feeds: tuple[str, ...], as_json: bool) -> None:
         def advance(_: FeedOutcome) -> None:
             bar.update(1)
 
-        summary = asyncio.run(fetch_feeds(store, app.settings, selected, on_done=advance))
+        try:
+            summary = asyncio.run(fetch_feeds(store, app.settings, selected, on_done=advance))
+        except sqlite3.Error as exc:
+            raise FatalError(
+                f"{store.path}: the store failed during the run: {exc}. Every article stored before "
+                "is complete (one transaction each); fix the cause (disk full? permissions?) and run again."
+            ) from None
     if as_json:
         echo_json(summary.as_dict())
     else:
@@ -184,7 +195,8 @@ def show(app: AppContext, article_id: int, fmt: str) -> None:
             click.echo(f"{label + ':':<11}{value}")
     click.echo(f"Sources ({len(row['sources'])}):")
     for src in row["sources"]:
-        click.echo(f"  - {src['feed_name'] or src['feed_url'] or '(removed feed)'}: {src['url'] or src['guid']} (seen {src['seen_at']})")
+        where = src["url"] or src["guid"] or "(no link)"
+        click.echo(f"  - {src['feed_name'] or src['feed_url'] or '(removed feed)'}: {where} (seen {src['seen_at']})")
     click.echo()
     click.echo(row["text"])
 

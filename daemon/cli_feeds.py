@@ -58,8 +58,8 @@ def add(app: AppContext, url: str, name: str | None, tags: tuple[str, ...]) -> N
     feed_url = _feed_url(url)
     store = app.synced_store()
     existing = store.feed(feed_url)
-    if existing and existing["origin"] == "config" and existing["enabled"]:
-        raise FatalError(f"{feed_url} is already configured in {app.settings.source}; edit it there")
+    if any(f.url == feed_url for f in app.settings.feeds):
+        raise FatalError(f"{feed_url} is configured in {app.settings.source}; edit its [[feeds]] table there")
     store.upsert_feed(feed_url, name, tags, enabled=True, origin="cli")
     click.echo(f"{'Updated' if existing else 'Added'} {feed_url}; poll it with 'newsd fetch --feed {feed_url}'.")
 

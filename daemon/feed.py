@@ -100,6 +100,9 @@ def _absolute(base_url: str, link: str | None) -> str | None:
     if not link or not link.strip():
         return None
     joined = urljoin(base_url, link.strip())
+    if joined.startswith("file://") and not joined.startswith("file:///"):
+        # feedparser turns file:///srv/a.html into file://srv/a.html; put the path back.
+        joined = "file:///" + joined[len("file://"):]
     return joined if urlsplit(joined).scheme else None
 
 

@@ -129,6 +129,16 @@ class Fetcher:
     def __init__(self, settings: HttpSettings) -> None:
         self.settings = settings
         self._session: aiohttp.ClientSession | None = None
+        # Our own limits, taken before a request starts, so the timeout covers
+        # the request itself and never the wait for a free slot.
+        self._slots = asyncio.Semaphore(settings.max_connections)
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self._host_slots:
+            self._host_slots[host] = asyncio.Semaphore(self.settings.max_per_host)
+        return self._host_slots[host]
 
     async def __aenter__(self) -> "Fetcher":
         connector = aiohttp.TCPConnector(
@@ -136,7 +146,7 @@ class Fetcher:
             limit_per_host=self.settings.max_per_host,
             ttl_dns_cache=300,
         )
-        timeout = aiohttp.ClientTimeout(total=self.settings.timeout, sock_connect=min(self.settings.timeout, 10))
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=min(self.settings.timeout, 10))
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=timeout,
@@ -173,8 +183,12 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
-            return await self._get(url, headers, started)
-        except asyncio.TimeoutError:
+            # Per host first: a busy host must not hold global slots while it waits.
+            async with self._host_slot(url), self._slots:
+                started = time.monotonic()
+                async with asyncio.timeout(self.settings.timeout):
+                    return await self._get(url, headers, started)
+        except TimeoutError:
             return _failure(url, "timeout", f"no complete response within {self.settings.timeout:g} s", started)
         except aiohttp.ClientConnectorDNSError:
             return _failure(url, "dns", f"cannot resolve host {urlsplit(url).hostname!r}", started)

@@ -38,7 +38,10 @@ def parse_opml(data: bytes) -> list[Subscription]:
             url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
             name = outline.get("title") or outline.get("text")
             if url:
-                found.append(Subscription(url=url, name=name.strip() if name else None, tags=tags))
+                # Tags: the enclosing folders, plus OPML 2.0's comma-separated category attribute.
+                categories = tuple(c.strip().strip("/") for c in (outline.get("category") or "").split(","))
+                all_tags = tuple(dict.fromkeys(tags + tuple(c for c in categories if c)))
+                found.append(Subscription(url=url, name=name.strip() if name else None, tags=all_tags))
             else:
                 walk(outline, tags + ((name.strip(),) if name and name.strip() else ()))
 

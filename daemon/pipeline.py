@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -123,16 +124,21 @@ def build_article(entry: Entry, document: Document | None, url: str | None, fetc
     )
 
 
-def should_replace_validators(result: FetchResult, parsed: bool) -> bool:
-    """Whether to store this response's ETag/Last-Modified in place of the old ones.
+def new_validators(result: FetchResult, feed_row: dict, stored_all: bool) -> tuple[str | None, str | None]:
+    """The ETag and Last-Modified to keep for the next conditional GET.
 
-    Validators are saved in the same transaction as the poll, after the
-    entries are stored: a crash in between must not turn the next poll into
-    a 304 that hides entries never stored. A 304 may carry fresh validators.
+    A 200 whose entries were all stored replaces both with what it sent (a
+    validator it no longer sends is dropped). A 304 may refresh either one
+    and keeps the other. Anything else keeps the old ones: storing new
+    validators before the entries are stored would turn the next poll into
+    a 304 that hides them for good.
     """
-    if parsed:
-        return True
-    return result.ok and not result.is_modified and bool(result.etag or result.last_modified)
+    old = feed_row["etag"], feed_row["last_modified"]
+    if result.ok and result.is_modified:
+        return (result.etag, result.last_modified) if stored_all else old
+    if result.ok:
+        return result.etag or old[0], result.last_modified or old[1]
+    return old
 
 
 class Poller:
@@ -146,7 +152,11 @@ class Poller:
         self._in_flight: dict[str, asyncio.Future[int | None]] = {}
 
     async def poll(self, feed_row: dict) -> FeedOutcome:
-        """Poll one feed and store its new articles; never raises for bad input."""
+        """Poll one feed and store its new articles.
+
+        Never raises for bad input or a bug in one feed's processing; store
+        failures (sqlite3.Error) do raise, since no run can go on without the store.
+        """
         outcome = FeedOutcome(url=feed_row["url"])
         started_at, clock = utc_now(), time.monotonic()
         result = await self.fetcher.get(
@@ -154,6 +164,7 @@ class Poller:
         )
         outcome.http_status = result.status
         feed: Feed | None = None
+        stored_all = False
         if not result.ok:
             outcome.status, outcome.error = "failed", result.error
         elif not result.is_modified:
@@ -161,14 +172,20 @@ class Poller:
         else:
             try:
                 feed = parse_feed(result.body, result.headers, result.final_url)
+                if feed.warning:
+                    log.info("%s: feed is not well-formed, recovered: %s", feed_row["url"], feed.warning)
+                await self._store_entries(feed_row, feed, result.final_url, outcome)
+                stored_all = True
             except FeedError as exc:
                 outcome.status, outcome.error = "failed", str(exc)
-        if feed is not None:
-            if feed.warning:
-                log.info("%s: feed is not well-formed, recovered: %s", feed_row["url"], feed.warning)
-            await self._store_entries(feed_row, feed, result.final_url, outcome)
+            except sqlite3.Error:
+                raise
+            except Exception as exc:  # a bug must cost one feed, not the run
+                log.exception("%s: internal error while storing entries", feed_row["url"])
+                outcome.status, outcome.error = "failed", f"internal error: {exc!r}"
         if outcome.error:
             log.info("%s: failed: %s", feed_row["url"], outcome.error)
+        etag, last_modified = new_validators(result, feed_row, stored_all)
         self.store.record_poll(
             PollRecord(
                 feed_id=feed_row["id"],
@@ -181,9 +198,8 @@ class Poller:
                 error=outcome.error,
                 title=feed.title if feed else None,
                 site_url=feed.site_url if feed else None,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                replace_validators=should_replace_validators(result, parsed=feed is not None),
+                etag=etag,
+                last_modified=last_modified,
             )
         )
         return outcome
@@ -192,7 +208,11 @@ class Poller:
         known = self.store.known_entry_keys(feed_row["id"], [e.key for e in feed.entries])
         outcome.entries_known += len(known)
         local_feed = urlsplit(feed_url).scheme == "file"
-        fresh = [e for e in dict((e.key, e) for e in feed.entries).values() if e.key not in known]
+        # An entry with neither a link nor any text has nothing to store.
+        fresh = [
+            e for e in dict((e.key, e) for e in feed.entries).values()
+            if e.key not in known and (e.link or e.content or e.summary)
+        ]
         results = await asyncio.gather(*(self._store_entry(feed_row["id"], e, local_feed) for e in fresh))
         for created, page_error in results:
             if created:
@@ -203,7 +223,10 @@ class Poller:
                 outcome.page_errors.append(page_error)
 
     async def _store_entry(self, feed_id: int, entry: Entry, local_feed: bool) -> tuple[bool, str | None]:
-        """Store one new entry; returns (a new article was created, page error if any)."""
+        """Store one new entry; returns (a new article was created, page error if any).
+
+        An entry is known afterwards only if something was stored for it.
+        """
         seen_at = utc_now()
         source = SourceRecord(feed_id=feed_id, entry_key=entry.key, url=entry.link, guid=entry.guid,
                               title=entry.title, seen_at=seen_at)
@@ -222,6 +245,10 @@ class Poller:
             document, final_url, page_error = await self._fetch_document(entry, local_feed)
             url = canonical_url(final_url) if final_url else link
             article = build_article(entry, document, url, seen_at, page_error)
+            if not article.text:
+                # Nothing but a title: not stored, so the next poll tries the page again.
+                future.set_result(None)
+                return False, f"{entry.link}: {page_error or 'no text'}; nothing stored, will retry"
             article_id, created = self.store.add_article(article, source)
             future.set_result(article_id)
             return created, article.page_error and f"{entry.link}: {article.page_error}"
@@ -247,7 +274,11 @@ class Poller:
         if problem is not None:
             log.info("%s: %s; using the feed's text", entry.link, problem)
             return None, page.final_url, str(problem)
-        document = await asyncio.to_thread(extract, page.body, page.final_url)
+        try:
+            document = await asyncio.to_thread(extract, page.body, page.final_url)
+        except Exception as exc:  # a page that breaks the extractor costs its text, not the feed
+            log.exception("%s: extraction failed", entry.link)
+            return None, page.final_url, f"extraction failed: {exc!r}"
         if not document.text:
             return document, page.final_url, str(NoText("no article text found in the page"))
         return document, page.final_url, None
@@ -265,6 +296,8 @@ async def fetch_feeds(
         async def poll_one(row: dict) -> None:
             try:
                 outcome = await poller.poll(row)
+            except sqlite3.Error:
+                raise  # the store failed: stop the run, the CLI says what to do
             except Exception as exc:  # a bug must cost one feed, not the run
                 log.exception("%s: internal error while polling", row["url"])
                 outcome = FeedOutcome(url=row["url"], status="failed", error=f"internal error: {exc!r}")

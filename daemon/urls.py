@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
@@ -40,6 +40,7 @@ def canonical_url(url: str) -> str:
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)])
+    # Drop tracking pairs; keep the others exactly as written ("?flag" stays "?flag").
+    query = "&".join(p for p in parts.query.split("&") if p and not is_tracking_param(unquote_plus(p.split("=", 1)[0])))
     path = quote(parts.path, safe=_PATH_SAFE) or "/"
     return urlunsplit((scheme, netloc, path, query, ""))

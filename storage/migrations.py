@@ -103,5 +103,7 @@ def migrate(db: Database) -> list[int]:
         MIGRATIONS[version - 1](db)
         db.execute(f"PRAGMA user_version = {version}")
         applied.append(version)
-    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    # Written only when it changes, so opening an up-to-date store for reading takes no write lock.
+    if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     return applied

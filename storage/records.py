@@ -47,10 +47,9 @@ class PollRecord:
     new_entries: int
     page_errors: int
     error: str | None
-    # Feed state; None leaves a column as it is unless listed in ``replace``.
+    # Feed state. title and site_url: None keeps the stored value.
     title: str | None = None
     site_url: str | None = None
+    # The validators for the next conditional GET, written as given.
     etag: str | None = None
     last_modified: str | None = None
-    # Validators are always replaced by what the last good response said.
-    replace_validators: bool = False

@@ -8,12 +8,13 @@ writer, the busy timeout rides out short write locks, and every logical write
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from sqlite_utils import Database
 
@@ -69,7 +70,8 @@ def open_store(path: str | Path) -> "Store":
     _check_is_newsd_file(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+        # Autocommit mode: no implicit transactions; every write goes through Store.transaction().
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         db = Database(conn)
         _check_is_newsd_db(db, path)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -77,6 +79,10 @@ def open_store(path: str | Path) -> "Store":
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, far fewer fsyncs
         migrate(db)
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreError(f"{path}: the store is busy (another process holds a write lock); try again shortly") from None
+        raise StoreError(f"{path}: cannot open the store: {exc}. Check the path and its permissions.") from None
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: cannot open the store: {exc}. Check the path and its permissions.") from None
     except OSError as exc:
@@ -93,6 +99,35 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; nested calls become savepoints.
+
+        BEGIN IMMEDIATE takes the write lock up front: a transaction that
+        reads and then writes can otherwise fail with SQLITE_BUSY when
+        another process wrote in between, and busy_timeout cannot help.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            name = f"sp{id(object())}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def __enter__(self) -> "Store":
         return self
@@ -114,7 +149,7 @@ class Store:
 
     def upsert_feed(self, url: str, name: str | None, tags: Iterable[str], enabled: bool, origin: str) -> dict:
         """Create the feed or update its name, tags, enabled flag and origin."""
-        with self.db.atomic():
+        with self.transaction():
             existing = self.feed(url)
             values = {"name": name, "tags": json.dumps(list(tags)), "enabled": int(enabled), "origin": origin}
             if existing:
@@ -133,7 +168,7 @@ class Store:
         """
         wanted = list(feeds)
         urls = {url for url, *_ in wanted}
-        with self.db.atomic():
+        with self.transaction():
             for url, name, tags, enabled in wanted:
                 self.upsert_feed(url, name, tags, enabled, origin="config")
             for row in self.db["feeds"].rows_where("origin = 'config' AND enabled = 1"):
@@ -145,7 +180,7 @@ class Store:
         feed = self.feed(url)
         if not feed:
             return False
-        with self.db.atomic():
+        with self.transaction():
             self.db["feeds"].delete(feed["id"])
         return True
 
@@ -172,7 +207,7 @@ class Store:
 
     def add_source(self, article_id: int, source: SourceRecord) -> bool:
         """Record another appearance of a stored story; False when already recorded."""
-        with self.db.atomic():
+        with self.transaction():
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO article_sources (article_id, feed_id, url, guid, entry_key, title, seen_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -186,7 +221,7 @@ class Store:
         When another writer stored the same canonical URL first, only the
         source is added. Returns (article id, whether the article is new).
         """
-        with self.db.atomic():
+        with self.transaction():
             existing = self.article_id_for_url(article.url) if article.url else None
             if existing is not None:
                 self.add_source(existing, source)
@@ -201,7 +236,7 @@ class Store:
     def record_poll(self, poll: PollRecord) -> None:
         """Store a poll's outcome: the feed's state and one fetch_log row, together."""
         failed = poll.error is not None
-        with self.db.atomic():
+        with self.transaction():
             feed = self.db["feeds"].get(poll.feed_id)
             state: dict = {
                 "last_polled_at": poll.started_at,
@@ -213,9 +248,8 @@ class Store:
                 state["title"] = poll.title
             if poll.site_url is not None:
                 state["site_url"] = poll.site_url
-            if poll.replace_validators:
-                state["etag"] = poll.etag
-                state["last_modified"] = poll.last_modified
+            state["etag"] = poll.etag
+            state["last_modified"] = poll.last_modified
             self.db["feeds"].update(poll.feed_id, state)
             self.db["fetch_log"].insert(
                 {

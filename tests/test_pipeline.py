@@ -1,0 +1,120 @@
+"""Pipeline decisions as pure functions, and its behaviour under failures."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from conftest import STORY, Response, article_html, rss
+from newsd.daemon import pipeline
+from newsd.daemon.fetcher import FetchResult
+from newsd.daemon.pipeline import choose_text, new_validators
+
+OLD = {"etag": '"old"', "last_modified": "Mon, 01 Jan 2024 00:00:00 GMT"}
+
+
+def result(status: int, **headers: str) -> FetchResult:
+    return FetchResult(url="u", final_url="u", status=status, headers=headers)
+
+
+def test_validators_after_a_stored_200_are_exactly_what_it_sent():
+    assert new_validators(result(200, etag='"new"'), OLD, stored_all=True) == ('"new"', None)
+
+
+def test_validators_stay_when_entries_were_not_all_stored():
+    assert new_validators(result(200, etag='"new"'), OLD, stored_all=False) == ('"old"', OLD["last_modified"])
+
+
+def test_a_304_refreshes_one_validator_and_keeps_the_other():
+    assert new_validators(result(304, etag='"fresh"'), OLD, stored_all=False) == ('"fresh"', OLD["last_modified"])
+    assert new_validators(result(304), OLD, stored_all=False) == ('"old"', OLD["last_modified"])
+
+
+def test_a_failed_poll_keeps_the_validators():
+    failed = FetchResult(url="u", final_url="u", status=500, error_kind="http", error="HTTP 500")
+    assert new_validators(failed, OLD, stored_all=False) == ('"old"', OLD["last_modified"])
+
+
+def test_choose_text_prefers_the_page_unless_it_is_much_shorter():
+    long_page, summary = " ".join(["word"] * 100), "a short summary of the story"
+    assert choose_text(long_page, summary) == (long_page, "page", None)
+    assert choose_text("", summary) == (summary, "feed", None)
+    text, source, reason = choose_text("Home", " ".join(["word"] * 40))
+    assert source == "feed" and "shorter than the feed's (1 vs 40 words)" in reason
+
+
+def test_timeout_does_not_count_the_wait_for_a_free_connection(server, write_config, run_cli, tmp_path):
+    """Five slow pages on one host, one connection at a time: each is within the timeout."""
+    items = [{"title": f"Slow {i}", "guid": f"s{i}", "link": server.url(f"/slow{i}.html"), "description": "feed text"}
+             for i in range(5)]
+    server.routes["/feed.xml"] = Response(rss(items), headers={"Content-Type": "application/rss+xml"})
+    for i in range(5):
+        server.routes[f"/slow{i}.html"] = Response(article_html(f"Slow {i}", STORY), delay=0.4,
+                                                   headers={"Content-Type": "text/html"})
+    config = write_config(server.url("/feed.xml"), http="timeout = 1\nmax_per_host = 1")
+    summary = json.loads(run_cli("--config", str(config), "fetch", "--json").stdout)
+    assert summary["articles_new"] == 5 and summary["pages_failed"] == 0
+
+
+def test_a_page_that_breaks_the_extractor_falls_back_to_feed_text(server, write_config, run_cli, tmp_path, monkeypatch):
+    def broken(html, url=None):
+        raise RuntimeError("extractor bug")
+
+    monkeypatch.setattr(pipeline, "extract", broken)
+    server.routes["/feed.xml"] = Response(rss([{"title": "T", "guid": "g", "link": server.url("/p.html"),
+                                                "description": "Feed text."}]), headers={"Content-Type": "application/rss+xml"})
+    server.routes["/p.html"] = Response(article_html("T", STORY), headers={"Content-Type": "text/html"})
+    summary = json.loads(run_cli("--config", str(write_config(server.url("/feed.xml"))), "fetch", "--json").stdout)
+    assert summary["articles_new"] == 1 and "extraction failed" in summary["feeds"][0]["page_errors"][0]
+    with sqlite3.connect(tmp_path / "newsd.db") as conn:
+        assert conn.execute("SELECT text, text_source FROM articles").fetchall() == [("Feed text.", "feed")]
+
+
+def test_a_bug_in_one_feed_is_recorded_and_keeps_the_validators(server, write_config, run_cli, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("pipeline bug")
+
+    monkeypatch.setattr(pipeline, "build_article", broken)
+    server.routes["/feed.xml"] = Response(rss([{"title": "T", "guid": "g", "description": "x"}]),
+                                          headers={"Content-Type": "application/rss+xml", "ETag": '"e1"'})
+    result = run_cli("--config", str(write_config(server.url("/feed.xml"))), "fetch", "--json")
+    assert result.exit_code == 1
+    assert "internal error" in json.loads(result.stdout)["feeds"][0]["error"]
+    with sqlite3.connect(tmp_path / "newsd.db") as conn:
+        etag, last_error = conn.execute("SELECT etag, last_error FROM feeds").fetchone()
+        assert etag is None and "internal error" in last_error  # next poll asks again, unconditionally
+        assert conn.execute("SELECT count(*) FROM fetch_log").fetchone()[0] == 1
+
+
+def test_a_store_failure_stops_the_run_with_exit_2(server, write_config, run_cli, monkeypatch):
+    from newsd.storage import Store
+
+    def full_disk(self, article, source):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "add_article", full_disk)
+    server.routes["/feed.xml"] = Response(rss([{"title": "T", "guid": "g", "description": "x"}]),
+                                          headers={"Content-Type": "application/rss+xml"})
+    result = run_cli("--config", str(write_config(server.url("/feed.xml"))), "fetch")
+    assert result.exit_code == 2 and "disk is full" in result.output and "Traceback" not in result.output
+
+
+def test_absolute_file_links_in_a_local_feed(tmp_path, write_config, run_cli):
+    page = tmp_path / "abs.html"
+    page.write_text(article_html("Absolute", STORY), encoding="utf-8")
+    (tmp_path / "feed.xml").write_text(rss([{"title": "Absolute", "guid": "a", "link": page.as_uri()}]), encoding="utf-8")
+    summary = json.loads(run_cli("--config", str(write_config("feed.xml")), "fetch", "--json").stdout)
+    assert summary["articles_new"] == 1 and summary["pages_failed"] == 0
+
+
+def test_an_entry_with_no_text_anywhere_is_not_stored_and_retried(server, write_config, run_cli, tmp_path):
+    """Title only, page gone: nothing worth storing; the next poll tries the page again."""
+    server.routes["/feed.xml"] = Response(rss([{"title": "Only a title", "guid": "o", "link": server.url("/gone.html")}]),
+                                          headers={"Content-Type": "application/rss+xml"})
+    config = str(write_config(server.url("/feed.xml")))
+    summary = json.loads(run_cli("--config", config, "fetch", "--json").stdout)
+    assert summary["articles_new"] == 0 and "nothing stored, will retry" in summary["feeds"][0]["page_errors"][0]
+    with sqlite3.connect(tmp_path / "newsd.db") as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    server.routes["/gone.html"] = Response(article_html("Only a title", STORY), headers={"Content-Type": "text/html"})
+    assert json.loads(run_cli("--config", config, "fetch", "--json").stdout)["articles_new"] == 1
