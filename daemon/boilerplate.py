@@ -62,7 +62,7 @@ def compile_rules(data: dict[str, Any], source: str = "rules") -> tuple[Rule, ..
         name = raw.get("name") or f"rule-{index}"
         action = raw.get("action", "drop")
         if action not in ACTIONS:
-            raise ValueError(f"{where}: action must be one of {', '.join(ACTIONS)}, not {action!r}")
+            raise ValueError(f"{where} ({name}): action must be one of {', '.join(ACTIONS)}, not {action!r}")
         try:
             patterns = tuple(re.compile(p, re.IGNORECASE) for p in raw.get("patterns", []))
         except re.error as exc:

@@ -6,6 +6,7 @@ find the character encoding), never a URL or a decoded string.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import xml.sax
@@ -63,9 +64,12 @@ def _discover_feed_link(body: bytes, base_url: str) -> str | None:
     return None
 
 
+_HTML_START = re.compile(rb"<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+
+
 def _looks_like_html(body: bytes) -> bool:
-    head = body[:2048].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+    """An HTML page (or fragment of one) where a feed was expected."""
+    return _HTML_START.search(body[:4096]) is not None
 
 
 def _authors(item: Mapping[str, Any]) -> tuple[str, ...]:
@@ -96,6 +100,29 @@ def entry_key(guid: str | None, link: str | None, title: str | None, text: str, 
     return f"sha256:{digest}"
 
 
+def _entry_date(item: Mapping[str, Any]) -> Any:
+    """Published, else updated ("in" first: feedparser warns when one key stands in for the other)."""
+    for key in ("published_parsed", "updated_parsed"):
+        if key in item and item[key]:
+            return item[key]
+    return None
+
+
+def _separate_repeated_keys(entries: list[Entry]) -> tuple[Entry, ...]:
+    """Entries that still share a key (same GUID and link) but differ in content get a content suffix.
+
+    Otherwise the second story would look already stored and be lost.
+    """
+    counts = Counter(e.key for e in entries)
+    result = []
+    for entry in entries:
+        if counts[entry.key] > 1:
+            digest = hashlib.sha256(f"{entry.title or ''}\n{entry.content or entry.summary}".encode("utf-8")).hexdigest()[:16]
+            entry = dataclasses.replace(entry, key=f"{entry.key} sha256:{digest}")
+        result.append(entry)
+    return tuple(result)
+
+
 def _absolute(base_url: str, link: str | None) -> str | None:
     if not link or not link.strip():
         return None
@@ -108,10 +135,10 @@ def _absolute(base_url: str, link: str | None) -> str | None:
 
 def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
     """Parse a feed document; raise NotAFeed or MalformedFeed when it has nothing to offer."""
+    # Relative links are resolved here, against base_url; handing feedparser a
+    # content-location instead would make it treat a header-less document as
+    # an HTTP response without Content-Type and flag it as broken.
     headers = {k.lower(): v for k, v in headers.items()}
-    if urlsplit(base_url).scheme in ("http", "https"):
-        # Relative links resolve against where the document really came from.
-        headers.setdefault("content-location", base_url)
     parsed = feedparser.parse(body, response_headers=headers)
     problem = parsed.get("bozo_exception")
     if not parsed.entries:
@@ -131,7 +158,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
     info = parsed.feed
     feed_language = (info.get("language") or "").split("-")[0].lower() or None
     guid_counts = Counter((item.get("id") or "").strip() for item in parsed.entries)
-    entries = []
+    entries: list[Entry] = []
     for item in parsed.entries:
         guid = (item.get("id") or "").strip() or None
         link = _absolute(base_url, item.get("link"))
@@ -146,11 +173,12 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
                 title=title,
                 summary=summary,
                 content=content,
-                published_at=from_struct_time(item.get("published_parsed") or item.get("updated_parsed")),
+                published_at=from_struct_time(_entry_date(item)),
                 authors=_authors(item),
                 language=(item.get("language") or "").split("-")[0].lower() or feed_language,
             )
         )
+    entries = _separate_repeated_keys(entries)
     return Feed(
         title=" ".join((info.get("title") or "").split()) or None,
         site_url=_absolute(base_url, info.get("link")),

@@ -17,6 +17,10 @@ BLOCK_TAGS = frozenset(
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
 _PARAGRAPH_BREAK = "\n\n"
 _TAG = re.compile(r"<[^>]+>")
+_BLOCK_TAG = re.compile(r"</?(?:" + "|".join(sorted(BLOCK_TAGS)) + r")\b[^>]*>", re.IGNORECASE)
+_SKIPPED_BLOCKS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# huge_tree lifts libxml2's nesting limit, which otherwise drops text below ~255 levels.
+_PARSER = lxml_html.HTMLParser(huge_tree=True)
 
 
 def join_paragraphs(paragraphs: list[str]) -> str:
@@ -36,9 +40,9 @@ def html_to_text(fragment: str | None) -> str:
     if "<" not in fragment:
         return join_paragraphs(split_paragraphs(htmllib.unescape(fragment)))
     try:
-        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div", parser=_PARSER)
     except (etree.ParserError, ValueError):
-        return join_paragraphs(split_paragraphs(htmllib.unescape(_TAG.sub(" ", fragment))))
+        return _strip_tags(fragment)
     parts: list[str] = []
     skipping = 0
     # iterwalk, not recursion: feed HTML can nest deeper than Python's stack allows.
@@ -59,7 +63,18 @@ def html_to_text(fragment: str | None) -> str:
             if not skipping and element is not root and element.tail:
                 parts.append(element.tail)
     paragraphs = [" ".join(p.split()) for p in "".join(parts).split(_PARAGRAPH_BREAK)]
-    return join_paragraphs(paragraphs)
+    text = join_paragraphs(paragraphs)
+    # libxml2 drops text nested past its depth limit; never lose words to that.
+    stripped = _strip_tags(fragment)
+    if word_count(text) * 2 < word_count(stripped):
+        return stripped
+    return text
+
+
+def _strip_tags(fragment: str) -> str:
+    """The crude fallback: tags out, entities decoded, whitespace folded."""
+    text = _BLOCK_TAG.sub("\n\n", _SKIPPED_BLOCKS.sub(" ", fragment))
+    return join_paragraphs(split_paragraphs(htmllib.unescape(_TAG.sub(" ", text))))
 
 
 def normalise_for_hash(text: str) -> str:

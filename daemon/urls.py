@@ -12,6 +12,7 @@ TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "m
 TRACKING_PREFIXES = ("utm_",)
 # Characters left as they are when quoting a path; "%" keeps existing escapes intact.
 _PATH_SAFE = "/%:@!$&'()*+,;=~-._"
+_QUERY_SAFE = _PATH_SAFE + "?"
 
 
 def is_tracking_param(name: str) -> bool:
@@ -35,12 +36,18 @@ def canonical_url(url: str) -> str:
         port = parts.port
     except ValueError:
         return url
+    if not host:
+        return url  # "http:///x" names no server: nothing to normalise
     if ":" in host:
         host = f"[{host}]"  # an IPv6 literal keeps its brackets
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
     # Drop tracking pairs; keep the others exactly as written ("?flag" stays "?flag").
-    query = "&".join(p for p in parts.query.split("&") if p and not is_tracking_param(unquote_plus(p.split("=", 1)[0])))
+    query = "&".join(
+        quote(p, safe=_QUERY_SAFE)
+        for p in parts.query.split("&")
+        if p and not is_tracking_param(unquote_plus(p.split("=", 1)[0]))
+    )
     path = quote(parts.path, safe=_PATH_SAFE) or "/"
     return urlunsplit((scheme, netloc, path, query, ""))

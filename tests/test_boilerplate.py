@@ -1,0 +1,206 @@
+"""Boilerplate rules: short non-story lines go, story paragraphs stay, bylines become metadata."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsd.daemon.boilerplate import apply_rules, compile_rules, default_rules
+
+STORY = (
+    "The city council voted on Tuesday to expand the network of protected bicycle lanes across the "
+    "northern districts, after a year of public consultations and heated debate among residents."
+)
+
+BOILERPLATE = {
+    "donation-appeal": [
+        "If you value our reporting, please help us by making a donation today.",
+        "Please consider a donation to keep our newsroom independent.",
+        "Can you chip in? Every contribution keeps us going.",
+        "For other ways to donate, see our support page.",
+        "Donate now",
+        "Jetzt spenden und unabhängigen Journalismus stärken!",
+        "Bitte unterstützen Sie unabhängigen Journalismus.",
+    ],
+    "newsletter-prompt": [
+        "Sign up for our daily newsletter to get the news first.",
+        "Subscribe to our morning briefing.",
+        "Jetzt den Newsletter abonnieren!",
+    ],
+    "share-follow": [
+        "Follow us on Twitter and Facebook for the latest updates.",
+        "Share this article:",
+        "Share",
+        "Folgen Sie uns auf Instagram.",
+        "Artikel teilen:",
+    ],
+    "comment-prompt": [
+        "Leave a comment",
+        "12 Comments",
+        "Comments:",
+        "You must be logged in to post a comment.",
+        "3 + 4 = ?",
+        "Kommentar schreiben",
+        "Kommentare",
+    ],
+    "category-list": [
+        "Categories: Politics, Transport, City",
+        "Tags: bikes, council",
+        "Filed under: Local news",
+        "Schlagwörter: Verkehr, Stadtrat",
+        "Kategorien: Politik",
+    ],
+    "see-also": [
+        "See also: Council approves budget",
+        "Read more: How the vote went",
+        "Related articles: bike lanes elsewhere",
+        "Mehr zum Thema: Radwege in Berlin",
+        "Lesen Sie auch: Der Streit um die Parkplätze",
+    ],
+    "cookie-notice": [
+        "We use cookies to improve your experience. By continuing you accept our cookie policy.",
+        "This website uses cookies.",
+        "Wir verwenden Cookies, um unsere Website zu verbessern.",
+        "Diese Website verwendet Cookies.",
+    ],
+    "copyright-footer": [
+        "© 2025 Example Media Ltd.",
+        "Copyright 2025 Example News",
+        "Example News. All rights reserved.",
+        "Alle Rechte vorbehalten.",
+    ],
+    "byline": [
+        "Reporting by Jane Doe",
+        "Written by: John Smith",
+        "Von: Erika Mustermann",
+    ],
+    "source-credit": [
+        "Source: Reuters",
+        "Quelle: dpa",
+    ],
+}
+
+STORIES_THAT_MENTION_BOILERPLATE_WORDS = [
+    # donations
+    "The charity said donations had fallen by a third since January, and its director asked residents to "
+    "consider whether they could help, warning that two of its shelters might close before the winter.",
+    # Twitter
+    "The minister announced her resignation on Twitter late on Sunday, hours after the newspaper asked her "
+    "office about the payments, and her party said it would follow the usual procedure to choose a successor.",
+    # comments
+    "In comments to reporters after the meeting, the mayor said the council had received more than 3,000 "
+    "responses to the consultation and would publish all of them, including the replies it disagreed with.",
+    # cookies
+    "The regulator said the site's cookie settings had been designed to push visitors into accepting tracking, "
+    "and fined the company 40 million euros on Thursday, the largest penalty it has imposed under the law.",
+    # categories
+    "The festival handed out awards in twelve categories this year, and the jury said the documentary "
+    "category had drawn the strongest field since the prize was founded, with films from 31 countries.",
+    # German: donations, cookies
+    "Die Hilfsorganisation finanziert sich vor allem aus Spenden; ihre Sprecherin sagte am Montag, die Lager "
+    "seien voll, es fehle vor allem an Geld für die Miete der beiden Notunterkünfte in der Innenstadt.",
+    "Die Datenschutzbehörde teilte mit, die Website verwende Cookies, ohne die Besucher ausreichend zu "
+    "informieren, und verhängte ein Bußgeld, gegen das das Unternehmen nun vor Gericht ziehen will.",
+]
+
+
+def _case_ids() -> list:
+    return [
+        pytest.param(rule, text, id=f"{rule}:{text[:30]}")
+        for rule, texts in BOILERPLATE.items()
+        for text in texts
+    ]
+
+
+def test_default_rules_cover_every_rule_class():
+    names = {rule.name for rule in default_rules()}
+    assert names == set(BOILERPLATE)
+
+
+@pytest.mark.parametrize(("rule", "text"), _case_ids())
+def test_boilerplate_phrasing_is_removed_by_its_rule(rule, text):
+    cleaned = apply_rules([STORY, text, STORY], default_rules())
+    assert cleaned.paragraphs == (STORY, STORY)
+    assert [(r.text, r.rule) for r in cleaned.removed] == [(text, rule)]
+
+
+@pytest.mark.parametrize("paragraph", STORIES_THAT_MENTION_BOILERPLATE_WORDS)
+def test_long_story_paragraph_mentioning_boilerplate_words_stays(paragraph):
+    cleaned = apply_rules([paragraph], default_rules())
+    assert cleaned.paragraphs == (paragraph,)
+    assert cleaned.removed == ()
+
+
+def test_story_paragraph_order_is_kept():
+    paragraphs = ["First story paragraph.", "Follow us on Twitter", "Second story paragraph.", "Donate now"]
+    cleaned = apply_rules(paragraphs, default_rules())
+    assert cleaned.paragraphs == ("First story paragraph.", "Second story paragraph.")
+
+
+def test_byline_puts_the_name_into_authors():
+    cleaned = apply_rules([STORY, "Reporting by: Jane Doe"], default_rules())
+    assert cleaned.authors == ("Jane Doe",)
+    assert cleaned.paragraphs == (STORY,)
+
+
+def test_byline_with_several_names_gives_each_author_once():
+    cleaned = apply_rules(["Reporting by Jane Doe, John Smith and Ann Lee", "Written by Jane Doe"], default_rules())
+    assert cleaned.authors == ("Jane Doe", "John Smith", "Ann Lee")
+
+
+def test_german_byline_with_und():
+    cleaned = apply_rules(["Von: Erika Mustermann und Max Muster"], default_rules())
+    assert cleaned.authors == ("Erika Mustermann", "Max Muster")
+
+
+def test_source_credit_sets_site_name_first_one_wins():
+    cleaned = apply_rules([STORY, "Source: Reuters", "Quelle: dpa"], default_rules())
+    assert cleaned.site_name == "Reuters"
+    assert cleaned.paragraphs == (STORY,)
+
+
+def test_no_boilerplate_gives_everything_back():
+    cleaned = apply_rules([STORY], default_rules())
+    assert cleaned.paragraphs == (STORY,)
+    assert cleaned.authors == () and cleaned.site_name is None and cleaned.removed == ()
+
+
+def test_max_chars_limits_a_rule():
+    rules = compile_rules({"rules": [{"name": "short", "max_chars": 10, "patterns": ["^x"]}]})
+    cleaned = apply_rules(["x short", "x this one is longer than ten"], rules)
+    assert cleaned.paragraphs == ("x this one is longer than ten",)
+
+
+def test_patterns_are_case_insensitive():
+    rules = compile_rules({"rules": [{"name": "r", "patterns": ["^donate"]}]})
+    assert apply_rules(["DONATE TODAY"], rules).paragraphs == ()
+
+
+# -- compile_rules --------------------------------------------------------------
+
+
+def test_compile_rules_rejects_a_bad_regex_naming_the_rule():
+    data = {"rules": [{"name": "ok", "patterns": ["fine"]}, {"name": "broken-rule", "patterns": ["(unclosed"]}]}
+    with pytest.raises(ValueError) as caught:
+        compile_rules(data, "custom.toml")
+    message = str(caught.value)
+    assert "broken-rule" in message
+    assert "rules[1]" in message and "custom.toml" in message
+
+
+def test_compile_rules_rejects_an_unknown_action_naming_the_rule():
+    data = {"rules": [{"name": "weird-rule", "action": "explode", "patterns": ["x"]}]}
+    with pytest.raises(ValueError) as caught:
+        compile_rules(data)
+    message = str(caught.value)
+    assert "weird-rule" in message
+    assert "explode" in message
+
+
+def test_compile_rules_requires_a_value_group_for_metadata_actions():
+    data = {"rules": [{"name": "by", "action": "author", "patterns": ["^by (.+)$"]}]}
+    with pytest.raises(ValueError, match="value"):
+        compile_rules(data)
+
+
+def test_compile_rules_of_empty_data_is_no_rules():
+    assert compile_rules({}) == ()

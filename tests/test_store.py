@@ -1,0 +1,337 @@
+"""The SQLite store: schema, refusal to touch foreign files, writes, FTS and queries."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from newsd.storage import ArticleRecord, PollRecord, SourceRecord, Store, StoreError, open_store, queries
+from newsd.storage.migrations import APPLICATION_ID, LATEST_VERSION
+
+NOW = "2025-01-06T12:00:00Z"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(tmp_path / "newsd.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def feed_id(store: Store) -> int:
+    return store.upsert_feed("https://e.com/rss", "E", ["world"], True, origin="cli")["id"]
+
+
+def article(url: str | None = "https://e.com/a", text: str = "The council voted on bicycle lanes.", **kw) -> ArticleRecord:
+    values = dict(
+        url=url,
+        title="Council vote",
+        text=text,
+        authors=("Jane Doe",),
+        published_at="2025-01-06T08:30:00Z",
+        fetched_at=NOW,
+        language="en",
+        site_name="E News",
+        word_count=len(text.split()),
+        content_hash="h-" + text,
+        text_source="page",
+    )
+    values.update(kw)
+    return ArticleRecord(**values)
+
+
+def source(feed_id: int, key: str = "guid-1", url: str | None = "https://e.com/a") -> SourceRecord:
+    return SourceRecord(feed_id=feed_id, entry_key=key, url=url, guid=key, title="Council vote", seen_at=NOW)
+
+
+def poll(feed_id: int, error: str | None = None, **kw) -> PollRecord:
+    values = dict(
+        feed_id=feed_id, started_at=NOW, duration_ms=12, http_status=200 if error is None else 500,
+        bytes=100, new_entries=1, page_errors=0, error=error,
+    )
+    values.update(kw)
+    return PollRecord(**values)
+
+
+def pragma(store: Store, name: str):
+    return store.db.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+# -- schema and opening -----------------------------------------------------------------
+
+
+def test_new_store_has_the_schema(store):
+    names = set(store.db.table_names())
+    assert {"feeds", "articles", "article_sources", "fetch_log", "articles_fts"} <= names
+
+
+def test_new_store_pragmas(store):
+    assert pragma(store, "journal_mode") == "wal"
+    assert pragma(store, "foreign_keys") == 1
+    assert pragma(store, "user_version") == LATEST_VERSION
+    assert pragma(store, "application_id") == APPLICATION_ID
+
+
+def test_store_directory_is_created(tmp_path):
+    with open_store(tmp_path / "a" / "b" / "news.db") as opened:
+        assert opened.path.parent.is_dir()
+
+
+def test_reopening_is_idempotent_and_keeps_data(tmp_path, feed_id, store):
+    store.add_article(article(), source(feed_id))
+    tables = sorted(store.db.table_names())
+    store.close()
+    for _ in range(2):
+        with open_store(store.path) as again:
+            assert sorted(again.db.table_names()) == tables
+            assert pragma(again, "user_version") == LATEST_VERSION
+            assert again.db["articles"].count == 1
+            assert again.db["feeds"].count == 1
+
+
+def test_text_file_at_the_path_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"my precious notes\n" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as caught:
+        open_store(path)
+    assert "not a SQLite database" in str(caught.value)
+    assert path.read_bytes() == before
+    assert not Path(str(path) + "-wal").exists()
+
+
+def test_directory_at_the_path_is_refused(tmp_path):
+    with pytest.raises(StoreError, match="directory"):
+        open_store(tmp_path)
+
+
+def test_other_applications_database_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE contacts (name TEXT, phone TEXT)")
+    conn.execute("INSERT INTO contacts VALUES ('Ann', '123')")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as caught:
+        open_store(path)
+    assert "another application" in str(caught.value)
+    assert "contacts" in str(caught.value)
+    assert path.read_bytes() == before
+    assert not Path(str(path) + "-wal").exists()
+
+
+def test_empty_file_becomes_a_store(tmp_path):
+    path = tmp_path / "empty.db"
+    path.touch()
+    with open_store(path) as opened:
+        assert "articles" in opened.db.table_names()
+
+
+def test_newer_schema_is_refused_with_upgrade_advice(tmp_path):
+    path = tmp_path / "newsd.db"
+    with open_store(path) as opened:
+        opened.db.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    with pytest.raises(StoreError) as caught:
+        open_store(path)
+    assert "upgrade" in str(caught.value).lower()
+
+
+# -- full-text search ----------------------------------------------------------------------
+
+
+def test_fts_follows_insert_update_and_delete(store, feed_id):
+    article_id, created = store.add_article(article(text="The council debated zebracrossings today."), source(feed_id))
+    assert created
+    assert [r["id"] for r in queries.search(store.db, "zebracrossings")] == [article_id]
+
+    store.db["articles"].update(article_id, {"text": "The council debated roundabouts today."})
+    assert queries.search(store.db, "zebracrossings") == []
+    assert [r["id"] for r in queries.search(store.db, "roundabouts")] == [article_id]
+
+    store.db["articles"].delete(article_id)
+    assert queries.search(store.db, "roundabouts") == []
+
+
+def test_search_matches_titles_and_stems(store, feed_id):
+    article_id, _ = store.add_article(article(title="Bicycles everywhere", text="Lanes were painted."), source(feed_id))
+    assert [r["id"] for r in queries.search(store.db, "bicycle")] == [article_id]  # porter stemming
+    assert [r["id"] for r in queries.search(store.db, "painting")] == [article_id]
+
+
+@pytest.mark.parametrize("bad_query", ['"unbalanced', "AND OR", "council AND", "(", "NEAR(", "col:council"])
+def test_search_falls_back_to_plain_words_on_invalid_fts_syntax(store, feed_id, bad_query):
+    store.add_article(article(text='The council met "unbalanced" AND OR voters.'), source(feed_id))
+    results = queries.search(store.db, bad_query)
+    assert isinstance(results, list)
+
+
+@pytest.mark.parametrize("bad_query", ['"unbalanced', "AND OR", "budget AND"])
+def test_search_fallback_still_finds_the_words(store, feed_id, bad_query):
+    article_id, _ = store.add_article(article(text="The unbalanced budget: and or nothing, was rejected."), source(feed_id))
+    store.add_article(article(url="https://e.com/other", text="Nothing to see here."), source(feed_id, "k2"))
+    assert [r["id"] for r in queries.search(store.db, bad_query)] == [article_id]
+
+
+def test_search_since_filters_by_publication_date(store, feed_id):
+    store.add_article(article(url="https://e.com/old", text="tramway news", published_at="2020-01-01T00:00:00Z"), source(feed_id, "old"))
+    new_id, _ = store.add_article(article(url="https://e.com/new", text="tramway news again", published_at="2025-01-01T00:00:00Z"), source(feed_id, "new"))
+    assert [r["id"] for r in queries.search(store.db, "tramway", since="2024-01-01T00:00:00Z")] == [new_id]
+
+
+# -- articles and sources ------------------------------------------------------------------
+
+
+def test_add_article_stores_fields(store, feed_id):
+    article_id, created = store.add_article(article(), source(feed_id))
+    assert created
+    row = queries.article(store.db, article_id)
+    assert row["url"] == "https://e.com/a"
+    assert row["authors"] == ["Jane Doe"]
+    assert row["feed_id"] == feed_id and row["feed_url"] == "https://e.com/rss"
+    assert [s["guid"] for s in row["sources"]] == ["guid-1"]
+
+
+def test_add_article_twice_with_same_url_adds_a_second_source(store, feed_id):
+    other_feed = store.upsert_feed("https://other.com/rss", None, [], True, origin="cli")["id"]
+    first_id, first_created = store.add_article(article(), source(feed_id))
+    second_id, second_created = store.add_article(article(title="Same story elsewhere"), source(other_feed, "other-guid"))
+    assert (first_created, second_created) == (True, False)
+    assert second_id == first_id
+    assert store.db["articles"].count == 1
+    assert store.db["article_sources"].count == 2
+    assert {s["feed_url"] for s in queries.article(store.db, first_id)["sources"]} == {"https://e.com/rss", "https://other.com/rss"}
+
+
+def test_same_source_twice_is_recorded_once(store, feed_id):
+    article_id, _ = store.add_article(article(), source(feed_id))
+    assert store.add_source(article_id, source(feed_id)) is False
+    assert store.db["article_sources"].count == 1
+
+
+def test_articles_without_url_are_distinct(store, feed_id):
+    a, created_a = store.add_article(article(url=None, text="one"), source(feed_id, "k1", None))
+    b, created_b = store.add_article(article(url=None, text="two"), source(feed_id, "k2", None))
+    assert created_a and created_b and a != b
+
+
+def test_article_id_for_url_also_finds_source_urls(store, feed_id):
+    article_id, _ = store.add_article(article(url="https://e.com/canonical"), source(feed_id, url="https://e.com/seen-at"))
+    assert store.article_id_for_url("https://e.com/canonical") == article_id
+    assert store.article_id_for_url("https://e.com/seen-at") == article_id
+    assert store.article_id_for_url("https://e.com/unknown") is None
+
+
+def test_known_entry_keys(store, feed_id):
+    other_feed = store.upsert_feed("https://other.com/rss", None, [], True, origin="cli")["id"]
+    store.add_article(article(url="https://e.com/1"), source(feed_id, "k1"))
+    store.add_article(article(url="https://e.com/2"), source(feed_id, "k2"))
+    store.add_article(article(url="https://e.com/3"), source(other_feed, "k3"))
+    assert store.known_entry_keys(feed_id, ["k1", "k2", "k3", "new"]) == {"k1", "k2"}
+    assert store.known_entry_keys(feed_id, []) == set()
+
+
+def test_known_entry_keys_with_more_keys_than_one_query_allows(store, feed_id):
+    store.add_article(article(), source(feed_id, "needle"))
+    keys = [f"key-{i}" for i in range(1200)] + ["needle"]
+    assert store.known_entry_keys(feed_id, keys) == {"needle"}
+
+
+# -- feeds and polls --------------------------------------------------------------------------
+
+
+def test_record_poll_counts_errors_and_resets_on_success(store, feed_id):
+    store.record_poll(poll(feed_id, error="timeout"))
+    store.record_poll(poll(feed_id, error="timeout again"))
+    row = store.feed("https://e.com/rss")
+    assert row["error_count"] == 2 and row["last_error"] == "timeout again" and row["last_status"] == 500
+    store.record_poll(poll(feed_id))
+    row = store.feed("https://e.com/rss")
+    assert row["error_count"] == 0 and row["last_error"] is None and row["last_status"] == 200
+    assert row["last_polled_at"] == NOW
+    assert store.db["fetch_log"].count == 3
+
+
+def test_record_poll_writes_validators_as_given(store, feed_id):
+    store.record_poll(poll(feed_id, etag='"v1"', last_modified="Mon, 06 Jan 2025 10:00:00 GMT"))
+    row = store.feed("https://e.com/rss")
+    assert (row["etag"], row["last_modified"]) == ('"v1"', "Mon, 06 Jan 2025 10:00:00 GMT")
+
+    store.record_poll(poll(feed_id, etag='"v2"', last_modified=None))
+    row = store.feed("https://e.com/rss")
+    assert (row["etag"], row["last_modified"]) == ('"v2"', None)
+
+
+def test_record_poll_keeps_title_unless_given(store, feed_id):
+    store.record_poll(poll(feed_id, title="Feed title", site_url="https://e.com/"))
+    store.record_poll(poll(feed_id))
+    row = store.feed("https://e.com/rss")
+    assert (row["title"], row["site_url"]) == ("Feed title", "https://e.com/")
+
+
+def test_upsert_feed_updates_in_place(store, feed_id):
+    again = store.upsert_feed("https://e.com/rss", "New name", ["a", "b"], False, origin="config")
+    assert again["id"] == feed_id
+    assert again["name"] == "New name" and json.loads(again["tags"]) == ["a", "b"]
+    assert again["enabled"] == 0 and again["origin"] == "config"
+    assert store.db["feeds"].count == 1
+
+
+def test_remove_feed_keeps_its_articles(store, feed_id):
+    article_id, _ = store.add_article(article(), source(feed_id))
+    store.record_poll(poll(feed_id))
+    assert store.remove_feed("https://e.com/rss") is True
+    assert store.feed("https://e.com/rss") is None
+    row = store.db["articles"].get(article_id)
+    assert row["feed_id"] is None
+    assert store.db["article_sources"].count == 1
+    assert store.db["fetch_log"].count == 0
+    assert store.remove_feed("https://e.com/rss") is False
+
+
+def test_sync_config_feeds_disables_feeds_that_left_the_config(store):
+    store.sync_config_feeds([("https://a.com/rss", "A", ("x",), True), ("https://b.com/rss", "B", (), True)])
+    cli_feed = store.upsert_feed("https://cli.com/rss", "added by hand", [], True, origin="cli")
+    store.sync_config_feeds([("https://a.com/rss", "A renamed", ("x",), True)])
+    by_url = {f["url"]: f for f in store.feeds()}
+    assert by_url["https://a.com/rss"]["enabled"] == 1 and by_url["https://a.com/rss"]["name"] == "A renamed"
+    assert by_url["https://b.com/rss"]["enabled"] == 0
+    assert by_url["https://cli.com/rss"]["enabled"] == 1  # not the config's to manage
+    assert [f["url"] for f in store.feeds(enabled_only=True)] == ["https://a.com/rss", cli_feed["url"]]
+
+
+def test_sync_config_feeds_reenables_a_feed_that_returns(store):
+    store.sync_config_feeds([("https://a.com/rss", "A", (), True)])
+    first_id = store.feed("https://a.com/rss")["id"]
+    store.sync_config_feeds([])
+    assert store.feed("https://a.com/rss")["enabled"] == 0
+    store.sync_config_feeds([("https://a.com/rss", "A", (), True)])
+    row = store.feed("https://a.com/rss")
+    assert row["enabled"] == 1 and row["id"] == first_id
+
+
+# -- queries ----------------------------------------------------------------------------------
+
+
+def test_stats_and_recent(store, feed_id):
+    store.add_article(article(url="https://e.com/1", fetched_at="2025-01-01T00:00:00Z"), source(feed_id, "k1"))
+    newest, _ = store.add_article(article(url="https://e.com/2", fetched_at="2025-01-02T00:00:00Z"), source(feed_id, "k2"))
+    store.record_poll(poll(feed_id))
+    stats = queries.stats(store.db)
+    assert (stats["feeds"], stats["feeds_enabled"], stats["articles"], stats["sources"], stats["polls"]) == (1, 1, 2, 2, 1)
+    assert stats["per_feed"][0]["articles"] == 2
+    assert [r["id"] for r in queries.recent(store.db, limit=1)] == [newest]
+
+
+def test_article_query_for_unknown_id_raises_store_error(store):
+    with pytest.raises(StoreError, match="no article with id 999"):
+        queries.article(store.db, 999)
+
+
+def test_feeds_overview_decodes_tags(store, feed_id):
+    (row,) = queries.feeds_overview(store.db)
+    assert row["tags"] == ["world"] and row["articles"] == 0
