@@ -9,6 +9,7 @@ runs it off the event loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -71,7 +72,7 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     # Read what trafilatura does not report before it prunes the tree.
     language = _language(tree)
     published_meta = parse_iso(_meta(tree, "article:published_time", "og:published_time", "datePublished"))
-    result = trafilatura.bare_extraction(
+    result: Any = trafilatura.bare_extraction(
         tree,
         url=url,
         with_metadata=True,

@@ -178,12 +178,11 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
                 language=(item.get("language") or "").split("-")[0].lower() or feed_language,
             )
         )
-    entries = _separate_repeated_keys(entries)
     return Feed(
         title=" ".join((info.get("title") or "").split()) or None,
         site_url=_absolute(base_url, info.get("link")),
         language=feed_language,
         version=parsed.get("version") or "unknown",
-        entries=tuple(entries),
+        entries=_separate_repeated_keys(entries),
         warning=str(problem) if problem is not None else None,
     )

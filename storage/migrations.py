@@ -82,9 +82,9 @@ def _m001_initial(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS idx_fetch_log_feed_started ON fetch_log(feed_id, started_at);
         """
     )
-    if not db["articles_fts"].exists():
+    if not db.table("articles_fts").exists():
         # Triggers keep the index in step with every insert, update and delete.
-        db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+        db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [_m001_initial]

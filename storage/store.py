@@ -139,13 +139,13 @@ class Store:
 
     def feed(self, url: str) -> dict | None:
         """The feed row with this URL, or None."""
-        rows = list(self.db["feeds"].rows_where("url = ?", [url]))
+        rows = list(self.db.table("feeds").rows_where("url = ?", [url]))
         return rows[0] if rows else None
 
     def feeds(self, enabled_only: bool = False) -> list[dict]:
         """All feeds, in the order they were added."""
         where = "enabled = 1" if enabled_only else None
-        return list(self.db["feeds"].rows_where(where, order_by="id"))
+        return list(self.db.table("feeds").rows_where(where, order_by="id"))
 
     def upsert_feed(self, url: str, name: str | None, tags: Iterable[str], enabled: bool, origin: str) -> dict:
         """Create the feed or update its name, tags, enabled flag and origin."""
@@ -153,9 +153,9 @@ class Store:
             existing = self.feed(url)
             values = {"name": name, "tags": json.dumps(list(tags)), "enabled": int(enabled), "origin": origin}
             if existing:
-                self.db["feeds"].update(existing["id"], values)
+                self.db.table("feeds").update(existing["id"], values)
             else:
-                self.db["feeds"].insert({"url": url, "created_at": utc_now(), **values})
+                self.db.table("feeds").insert({"url": url, "created_at": utc_now(), **values})
         feed = self.feed(url)
         assert feed is not None
         return feed
@@ -171,9 +171,9 @@ class Store:
         with self.transaction():
             for url, name, tags, enabled in wanted:
                 self.upsert_feed(url, name, tags, enabled, origin="config")
-            for row in self.db["feeds"].rows_where("origin = 'config' AND enabled = 1"):
+            for row in self.db.table("feeds").rows_where("origin = 'config' AND enabled = 1"):
                 if row["url"] not in urls:
-                    self.db["feeds"].update(row["id"], {"enabled": 0})
+                    self.db.table("feeds").update(row["id"], {"enabled": 0})
 
     def remove_feed(self, url: str) -> bool:
         """Delete a feed and its poll log; its articles stay. True when it existed."""
@@ -181,7 +181,7 @@ class Store:
         if not feed:
             return False
         with self.transaction():
-            self.db["feeds"].delete(feed["id"])
+            self.db.table("feeds").delete(feed["id"])
         return True
 
     # -- polling ---------------------------------------------------------
@@ -229,7 +229,8 @@ class Store:
             row = asdict(article)
             row["authors"] = json.dumps(list(article.authors), ensure_ascii=False)
             row["feed_id"] = source.feed_id
-            article_id = self.db["articles"].insert(row).last_pk
+            article_id = self.db.table("articles").insert(row).last_pk
+            assert isinstance(article_id, int)
             self.add_source(article_id, source)
         return article_id, True
 
@@ -237,7 +238,7 @@ class Store:
         """Store a poll's outcome: the feed's state and one fetch_log row, together."""
         failed = poll.error is not None
         with self.transaction():
-            feed = self.db["feeds"].get(poll.feed_id)
+            feed = self.db.table("feeds").get(poll.feed_id)
             state: dict = {
                 "last_polled_at": poll.started_at,
                 "last_status": poll.http_status,
@@ -250,8 +251,8 @@ class Store:
                 state["site_url"] = poll.site_url
             state["etag"] = poll.etag
             state["last_modified"] = poll.last_modified
-            self.db["feeds"].update(poll.feed_id, state)
-            self.db["fetch_log"].insert(
+            self.db.table("feeds").update(poll.feed_id, state)
+            self.db.table("fetch_log").insert(
                 {
                     "feed_id": poll.feed_id,
                     "started_at": poll.started_at,
