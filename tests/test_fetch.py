@@ -191,3 +191,17 @@ def test_local_file_feed_with_relative_links(tmp_path, write_config, run_cli):
     assert url == (site / "story.html").as_uri() and source == "page"
     again = json.loads(run_cli("--config", str(config), "fetch", "--json").stdout)
     assert again["feeds_not_modified"] == 1  # unchanged file: like a 304
+
+
+def test_user_agent_from_config_and_compressed_responses(server, write_config, run_cli, tmp_path):
+    server.routes["/feed.xml"] = Response(
+        rss([{"title": "Zipped", "guid": "z", "link": server.url("/z.html")}]), headers=FEED_HEADERS, gzip=True)
+    server.routes["/z.html"] = Response(article_html("Zipped", STORY), headers=HTML_HEADERS, gzip=True)
+    config = write_config(server.url("/feed.xml"), http='timeout = 5\nuser_agent = "newsd-test/1.0 (+mailto:ops@example.org)"')
+    summary = json.loads(run_cli("--config", str(config), "fetch", "--json").stdout)
+    assert summary["articles_new"] == 1 and summary["pages_failed"] == 0
+    for request in server.requests:
+        assert request.headers["user-agent"] == "newsd-test/1.0 (+mailto:ops@example.org)"
+        assert "gzip" in request.headers["accept-encoding"]
+    assert "rss+xml" in server.requests_to("/feed.xml")[0].headers["accept"]
+    assert STORY[0] in rows(tmp_path / "newsd.db", "SELECT text FROM articles")[0][0]

@@ -1,0 +1,31 @@
+"""A built wheel carries the package data a pip install needs (slow: builds a wheel)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import REPO
+
+
+@pytest.mark.slow
+def test_wheel_contains_code_config_rules_and_sample(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(REPO)],
+        check=True, capture_output=True, timeout=300,
+    )
+    wheel, = tmp_path.glob("newsd-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for expected in (
+        "newsd/daemon/cli.py", "newsd/daemon/__main__.py", "newsd/storage/store.py", "newsd/config/loader.py",
+        "newsd/config/newsd.example.toml", "newsd/config/boilerplate.toml",
+        "newsd/config/sample/feed.xml", "newsd/config/sample/raqqa-revolt.html",
+        "newsd/config/sample/tel-abyad-dissidence.html",
+    ):
+        assert expected in names, expected
+    assert not any(name.startswith(("tests/", "bench/", "daemon/")) for name in names)
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "newsd = newsd.daemon.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
