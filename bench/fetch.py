@@ -20,7 +20,7 @@ B. *First fetch* (every entry new). A fresh temp store and ``--new-feeds``
 How
 ---
 * A local aiohttp.web server runs on 127.0.0.1 (ephemeral port) in a
-  separate *process* (as in bench/http_client.py). ``/feed/<i>.xml`` is an
+  separate *process* (bench/_loopback.py). ``/feed/<i>.xml`` is an
   RSS 2.0 document of ``--entries`` items with an ETag, answered 304 when
   ``If-None-Match`` matches; ``/a/<i>/<j>.html`` is a ~5-8 KB news page
   (header and navigation, an article of 6-10 paragraphs of prose generated
@@ -62,10 +62,8 @@ import argparse
 import asyncio
 import functools
 import gc
-import json
 import multiprocessing as mp
 import os
-import platform
 import random
 import resource
 import shlex
@@ -86,12 +84,17 @@ from xml.etree import ElementTree
 import aiohttp
 from aiohttp import web
 
+# This file runs as a script (python bench/fetch.py) from any directory, so
+# bench/ is not a package: put this file's folder on sys.path to import the
+# shared `_loopback` module that sits next to it.
+sys.path.insert(0, str(Path(__file__).parent))
+from _loopback import (HOST, exit_on_sigterm, fmt, server_cpu_seconds,  # noqa: E402
+                       start_server, stop_process, versions, write_json)
+
 # newsd and trafilatura are imported inside the measuring processes only, so
 # that each process (and the server) carries just what it uses.
 
-HOST = "127.0.0.1"
 CONCURRENCY = 64
-SERVER_START_TIMEOUT_S = 15.0
 CHILD_TIMEOUT_S = 300.0
 # A page outside every measured feed: extracted once before the clock starts.
 WARMUP_PAGE = (999_999, 0)
@@ -285,7 +288,7 @@ def feed_xml(feed: int, entries: int, base_url: str) -> bytes:
 
 
 # --------------------------------------------------------------------------
-# Server (runs in a child process)
+# Server app (served in a child process by _loopback.start_server)
 # --------------------------------------------------------------------------
 
 def make_app(entries: int) -> web.Application:
@@ -302,60 +305,10 @@ def make_app(entries: int) -> web.Application:
         body = page_html(int(request.match_info["i"]), int(request.match_info["j"]))
         return web.Response(body=body, headers={"Content-Type": "text/html; charset=utf-8"})
 
-    async def handle_cpu(request: web.Request) -> web.Response:
-        """CPU seconds used so far by the server process (read outside timing)."""
-        return web.json_response({"cpu_s": time.process_time()})
-
     app = web.Application()
     app.router.add_get(r"/feed/{i:\d+}.xml", handle_feed)
     app.router.add_get(r"/a/{i:\d+}/{j:\d+}.html", handle_page)
-    app.router.add_get("/_cpu", handle_cpu)
     return app
-
-
-async def serve_until_parent_exits(port_queue: "mp.Queue[int]", parent_pid: int, entries: int) -> None:
-    runner = web.AppRunner(make_app(entries), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, HOST, 0, backlog=1024)
-    await site.start()
-    port_queue.put(runner.addresses[0][1])
-    # Normally terminated by the parent; this guards against an orphaned
-    # server if the parent is killed before its `finally` can run.
-    while os.getppid() == parent_pid:
-        await asyncio.sleep(1)
-    await runner.cleanup()
-
-
-def server_main(port_queue: "mp.Queue[int]", parent_pid: int, entries: int) -> None:
-    asyncio.run(serve_until_parent_exits(port_queue, parent_pid, entries))
-
-
-def start_server(entries: int) -> tuple[mp.process.BaseProcess, int]:
-    """Start the server process; return it and the port it listens on."""
-    ctx = mp.get_context("spawn")
-    port_queue: "mp.Queue[int]" = ctx.Queue()
-    proc = ctx.Process(target=server_main, args=(port_queue, os.getpid(), entries), daemon=True)
-    proc.start()
-    try:
-        port = port_queue.get(timeout=SERVER_START_TIMEOUT_S)
-    except Exception:
-        stop_process(proc)
-        raise RuntimeError("benchmark server did not start") from None
-    return proc, port
-
-
-def stop_process(proc: mp.process.BaseProcess) -> None:
-    proc.terminate()
-    proc.join(5)
-    if proc.is_alive():
-        proc.kill()
-        proc.join(5)
-
-
-async def server_cpu_seconds(base_url: str) -> float:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{base_url}/_cpu") as resp:
-            return float((await resp.json())["cpu_s"])
 
 
 # --------------------------------------------------------------------------
@@ -683,10 +636,6 @@ def summarize(results: list[Measurement], args: argparse.Namespace) -> list[dict
     return rows
 
 
-def fmt(value: float | None, spec: str, suffix: str = "") -> str:
-    return "n/a" if value is None else format(value, spec) + suffix
-
-
 def print_table(rows: list[dict[str, Any]]) -> None:
     print("| scenario | unit | newsd | bare aiohttp | newsd/bare | newsd peak RSS | bare peak RSS |")
     print("|---|---|---:|---:|---:|---:|---:|")
@@ -701,20 +650,6 @@ def print_table(rows: list[dict[str, Any]]) -> None:
               f"CPU {fmt(r['newsd_client_cpu_pct'], '.0f', '%')} / {fmt(r['newsd_server_cpu_pct'], '.0f', '%')};   "
               f"bare {fmt(r['baseline_seconds'] and r['baseline_seconds'] * 1000, '.0f', ' ms')}, "
               f"CPU {fmt(r['baseline_client_cpu_pct'], '.0f', '%')} / {fmt(r['baseline_server_cpu_pct'], '.0f', '%')}")
-
-
-def versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    def v(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "not installed"
-
-    return {"python": platform.python_version(), "aiohttp": aiohttp.__version__,
-            "trafilatura": v("trafilatura"), "newsd": v("newsd"), "feedparser": v("feedparser"),
-            "sqlite-utils": v("sqlite-utils")}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -740,15 +675,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds through `finally`: server stopped
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     command = "python " + " ".join(shlex.quote(a) for a in (sys.argv if argv is None else ["bench/fetch.py", *argv]))
-    info = versions()
+    info = versions("aiohttp", "trafilatura", "newsd", "feedparser", "sqlite-utils")
     print("Python {python}, aiohttp {aiohttp}, trafilatura {trafilatura}, feedparser {feedparser}, "
           "sqlite-utils {sqlite-utils}, newsd {newsd}".format(**info))
     print(f"Command: {command}")
@@ -762,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
           f"TCPConnector(limit={CONCURRENCY}, limit_per_host={CONCURRENCY}).", flush=True)
 
     started = time.perf_counter()
-    proc, port = start_server(args.entries)
+    proc, port = start_server(make_app, args.entries)
     try:
         with tempfile.TemporaryDirectory(prefix="newsd-bench-") as workdir:
             warm, results = run_all(f"http://{HOST}:{port}", args, workdir)
@@ -781,12 +712,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         payload = {"versions": info, "command": command, "settings": vars(args), "summary": rows,
                    "warm_store_seconds": warm["seconds"], "runs": [asdict(m) for m in results]}
-        text = json.dumps(payload, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
+        write_json(args.json, payload)
     return 0
 
 

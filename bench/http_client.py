@@ -9,9 +9,10 @@ concurrency levels (default 8, 32, 128 requests in flight).
 How
 ---
 * A local aiohttp.web server runs on 127.0.0.1 (ephemeral port) in a
-  separate *process*, so it shares neither the client's event loop nor its
-  GIL. ``GET /feed/<n>`` answers 304 Not Modified when ``If-None-Match``
-  equals the feed's ETag, otherwise 200 with a ~20 KB RSS body and the ETag.
+  separate *process* (bench/_loopback.py), so it shares neither the client's
+  event loop nor its GIL. ``GET /feed/<n>`` answers 304 Not Modified when
+  ``If-None-Match`` equals the feed's ETag, otherwise 200 with a ~20 KB RSS
+  body and the ETag.
 * For each client and concurrency C: one session/client per run, connection
   pool limit C, an untimed warm-up that fetches every feed once (learning the
   ETags and opening connections), then a timed phase of N conditional GETs
@@ -37,35 +38,37 @@ import argparse
 import asyncio
 import gc
 import itertools
-import json
-import multiprocessing as mp
-import os
-import platform
 import signal
 import statistics
 import sys
 import time
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
+
+# This file runs as a script (python bench/http_client.py) from any directory,
+# so bench/ is not a package: put this file's folder on sys.path to import the
+# shared `_loopback` module that sits next to it.
+sys.path.insert(0, str(Path(__file__).parent))
+from _loopback import (HOST, exit_on_sigterm, fmt, server_cpu_seconds,  # noqa: E402
+                       start_server, stop_process, versions, write_json)
 
 try:
     import httpx
 except ImportError:  # the benchmark still measures aiohttp alone
     httpx = None  # type: ignore[assignment]
 
-HOST = "127.0.0.1"
 BODY_TARGET_BYTES = 20_000
 REQUEST_TIMEOUT_S = 30.0
 RUN_TIMEOUT_S = 120.0
-SERVER_START_TIMEOUT_S = 15.0
 
 
 # --------------------------------------------------------------------------
-# Server (runs in a child process)
+# Server app (served in a child process by _loopback.start_server)
 # --------------------------------------------------------------------------
 
 def etag_for(feed: int) -> str:
@@ -111,56 +114,10 @@ async def handle_feed(request: web.Request) -> web.Response:
     )
 
 
-async def handle_cpu(request: web.Request) -> web.Response:
-    """CPU seconds used so far by the server process (read outside timing)."""
-    return web.json_response({"cpu_s": time.process_time()})
-
-
 def make_app() -> web.Application:
     app = web.Application()
     app.router.add_get(r"/feed/{n:\d+}", handle_feed)
-    app.router.add_get("/_cpu", handle_cpu)
     return app
-
-
-async def serve_until_parent_exits(port_queue: "mp.Queue[int]", parent_pid: int) -> None:
-    runner = web.AppRunner(make_app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, HOST, 0, backlog=1024)
-    await site.start()
-    port_queue.put(runner.addresses[0][1])
-    # Normally terminated by the parent; this guards against an orphaned
-    # server if the parent is killed before its `finally` can run.
-    while os.getppid() == parent_pid:
-        await asyncio.sleep(1)
-    await runner.cleanup()
-
-
-def server_main(port_queue: "mp.Queue[int]", parent_pid: int) -> None:
-    asyncio.run(serve_until_parent_exits(port_queue, parent_pid))
-
-
-def start_server() -> tuple[mp.Process, int]:
-    """Start the server process; return it and the port it listens on."""
-    ctx = mp.get_context("spawn")
-    port_queue: "mp.Queue[int]" = ctx.Queue()
-    proc = ctx.Process(target=server_main, args=(port_queue, os.getpid()),
-                       daemon=True)
-    proc.start()
-    try:
-        port = port_queue.get(timeout=SERVER_START_TIMEOUT_S)
-    except Exception:
-        stop_server(proc)
-        raise RuntimeError("benchmark server did not start") from None
-    return proc, port
-
-
-def stop_server(proc: mp.Process) -> None:
-    proc.terminate()
-    proc.join(5)
-    if proc.is_alive():
-        proc.kill()
-        proc.join(5)
 
 
 # --------------------------------------------------------------------------
@@ -181,12 +138,6 @@ class RunResult:
     not_304: int
     client_cpu_pct: float
     server_cpu_pct: float
-
-
-async def server_cpu_seconds(base_url: str) -> float:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{base_url}/_cpu") as resp:
-            return float((await resp.json())["cpu_s"])
 
 
 async def run_workers(fetch: Fetch, jobs: list[tuple[int, "str | None"]],
@@ -331,10 +282,6 @@ def summarize(results: list[RunResult], concurrencies: list[int]) -> list[dict[s
     return rows
 
 
-def fmt(value: float | None, spec: str, suffix: str = "") -> str:
-    return "n/a" if value is None else format(value, spec) + suffix
-
-
 def print_table(rows: list[dict[str, Any]]) -> None:
     print("| concurrency | aiohttp req/s | httpx req/s | aiohttp/httpx |")
     print("|---:|---:|---:|---:|")
@@ -350,14 +297,6 @@ def print_table(rows: list[dict[str, Any]]) -> None:
               f"{fmt(r['aiohttp_server_cpu_pct'], '.0f', '%')}   "
               f"httpx {fmt(r['httpx_client_cpu_pct'], '.0f', '%')} / "
               f"{fmt(r['httpx_server_cpu_pct'], '.0f', '%')}")
-
-
-def versions() -> dict[str, str]:
-    return {
-        "python": platform.python_version(),
-        "aiohttp": aiohttp.__version__,
-        "httpx": httpx.__version__ if httpx is not None else "not installed",
-    }
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -378,25 +317,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds through `finally`: server stopped
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, exit_on_sigterm)
-    info = versions()
+    info = versions("aiohttp", "httpx")
     print(f"Python {info['python']}, aiohttp {info['aiohttp']}, httpx {info['httpx']}")
     if httpx is None:
         print("httpx is not installed (pip install httpx): measuring aiohttp only.")
     print(f"{args.requests} conditional GETs per run, {args.repeats} repeats, "
           f"{args.feeds} feeds, concurrency {args.concurrency}", flush=True)
 
-    proc, port = start_server()
+    proc, port = start_server(make_app)
     try:
         results = asyncio.run(run_all(f"http://{HOST}:{port}", args))
     finally:
-        stop_server(proc)
+        stop_process(proc)
 
     rows = summarize(results, args.concurrency)
     print()
@@ -407,12 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         payload = {"versions": info, "settings": vars(args), "summary": rows,
                    "runs": [asdict(r) for r in results]}
-        text = json.dumps(payload, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
+        write_json(args.json, payload)
     return 0
 
 
