@@ -6,14 +6,26 @@ import calendar
 import time
 from datetime import datetime, timezone
 
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+EARLIEST_PLAUSIBLE = datetime(1900, 1, 1, tzinfo=timezone.utc)
+UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def iso_utc(moment: datetime) -> str:
     """A datetime as UTC ISO-8601; naive datetimes are taken to be UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime(ISO_FORMAT)
+    moment = moment.astimezone(timezone.utc)
+    # Explicit zero padding: strftime("%Y") gives "1" for year 1, which breaks string order.
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
+
+
+def plausible(moment: datetime) -> bool:
+    """False for the placeholders feeds use for "no date": year 1, the Unix epoch, ..."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment >= EARLIEST_PLAUSIBLE and moment != UNIX_EPOCH
 
 
 def from_struct_time(value: time.struct_time | None) -> str | None:
@@ -21,9 +33,15 @@ def from_struct_time(value: time.struct_time | None) -> str | None:
     if value is None:
         return None
     try:
-        return iso_utc(datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc))
+        moment = datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
     except (OverflowError, ValueError, OSError):
         return None
+    return iso_utc(moment) if plausible(moment) else None
+
+
+def parse_since(value: str) -> str:
+    """A user's --since date (YYYY-MM-DD or ISO-8601) in the store's form; ValueError if unreadable."""
+    return iso_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
 
 
 def parse_iso(value: str | None) -> str | None:
@@ -32,9 +50,10 @@ def parse_iso(value: str | None) -> str | None:
         return None
     text = value.strip().replace("Z", "+00:00")
     try:
-        return iso_utc(datetime.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
+    return iso_utc(moment) if plausible(moment) else None
 
 
 def clamp_future(published_at: str | None, fetched_at: str) -> str | None:

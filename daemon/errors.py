@@ -1,15 +1,15 @@
 """The exceptions newsd's pipeline raises, in one tree.
 
     NewsdError
-    ├── FeedError        the feed document cannot be used
-    │   ├── NotAFeed     the response is something else (often an HTML page)
+    ├── FeedError          the feed document cannot be used
+    │   ├── NotAFeed       the response is something else (often an HTML page)
     │   └── MalformedFeed  broken XML with nothing recoverable
-    └── PageError        an article page cannot be used
-        ├── NotHtml      the link points to a PDF, an image, ...
-        └── NoText       the page holds no extractable article text
+    └── OpmlError          (newsd.daemon.opml) not a readable subscription list
 
 HTTP failures are not exceptions: the client returns them as a ``FetchResult``
-with an ``error_kind``, so one bad host never unwinds a run. Configuration
+with an ``error_kind``, so one bad host never unwinds a run. An unusable
+article page is not an exception either: ``pipeline.page_problem`` says why
+in words, and the feed's own text is stored instead. Configuration
 and store failures are ``newsd.config.ConfigError`` and
 ``newsd.storage.StoreError``; the CLI turns them into exit code 2.
 """
@@ -29,15 +29,3 @@ class NotAFeed(FeedError):
 
 class MalformedFeed(FeedError):
     """The document is broken beyond what the parser can recover."""
-
-
-class PageError(NewsdError):
-    """An article page cannot be used; the feed's own text stands in."""
-
-
-class NotHtml(PageError):
-    """The article link does not lead to an HTML page."""
-
-
-class NoText(PageError):
-    """The page yields no article text."""

@@ -20,6 +20,7 @@ import feedparser
 from newsd.daemon.dates import from_struct_time
 from newsd.daemon.errors import MalformedFeed, NotAFeed
 from newsd.daemon.text import html_to_text
+from newsd.daemon.urls import canonical_url
 
 _FEED_LINK = re.compile(
     rb"<link[^>]+type=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
@@ -95,7 +96,8 @@ def entry_key(guid: str | None, link: str | None, title: str | None, text: str, 
     if guid:
         return f"{guid} {link}" if guid_repeats and link else guid
     if link:
-        return link
+        # Canonical, so a rotating utm_* parameter does not make the same item new on every poll.
+        return canonical_url(link)
     digest = hashlib.sha256(f"{title or ''}\n{text}".encode("utf-8")).hexdigest()[:32]
     return f"sha256:{digest}"
 
@@ -126,7 +128,10 @@ def _separate_repeated_keys(entries: list[Entry]) -> tuple[Entry, ...]:
 def _absolute(base_url: str, link: str | None) -> str | None:
     if not link or not link.strip():
         return None
-    joined = urljoin(base_url, link.strip())
+    try:
+        joined = urljoin(base_url, link.strip())
+    except ValueError:  # e.g. "http://[::1/oops": one broken link must not sink the feed
+        return None
     if joined.startswith("file://") and not joined.startswith("file:///"):
         # feedparser turns file:///srv/a.html into file://srv/a.html; put the path back.
         joined = "file:///" + joined[len("file://"):]

@@ -170,10 +170,13 @@ class Fetcher:
         accept: str = HTML_ACCEPT,
     ) -> FetchResult:
         """GET ``url``; conditional when validators are given. Never raises for I/O failures."""
-        scheme = urlsplit(url).scheme.lower()
+        started = time.monotonic()
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError as exc:
+            return _failure(url, "bad_url", f"invalid URL {url!r}: {exc}", started)
         if scheme == "file":
             return await asyncio.to_thread(read_local, url, last_modified, self.settings.max_bytes)
-        started = time.monotonic()
         if scheme not in ("http", "https"):
             return _failure(url, "bad_url", f"unsupported URL scheme in {url!r}", started)
         headers = {"Accept": accept}
@@ -202,6 +205,8 @@ class Fetcher:
             return _failure(url, "bad_url", f"invalid URL {str(exc)!r}", started)
         except aiohttp.ClientError as exc:
             return _failure(url, "protocol", f"{type(exc).__name__}: {exc}", started)
+        except ValueError as exc:  # yarl and urllib reject some malformed URLs this way
+            return _failure(url, "bad_url", f"invalid URL {url!r}: {exc}", started)
 
     async def _get(self, url: str, headers: dict[str, str], started: float) -> FetchResult:
         assert self._session is not None, "use 'async with Fetcher(...)'"
@@ -214,7 +219,8 @@ class Fetcher:
             final_url = str(response.url)
             response_headers = {k.lower(): v for k, v in response.headers.items()}
             if 300 <= status < 400 and status != 304:
-                return _failure(url, "redirects", f"HTTP {status} redirect not followed (max_redirects = 0)", started, status)
+                why = "max_redirects = 0" if not follow else "no Location header"
+                return _failure(url, "redirects", f"HTTP {status} redirect not followed ({why})", started, status)
             if status >= 400:
                 reason = response.reason or ""
                 return _failure(url, "http", f"HTTP {status} {reason}".strip(), started, status)

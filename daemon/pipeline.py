@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from newsd.config import Settings
 from newsd.daemon.dates import clamp_future
-from newsd.daemon.errors import FeedError, NoText, NotHtml, PageError
+from newsd.daemon.errors import FeedError
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.feed import Entry, Feed, parse_feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
@@ -73,16 +75,16 @@ class RunSummary:
         }
 
 
-def page_problem(page: FetchResult) -> PageError | None:
+def page_problem(page: FetchResult) -> str | None:
     """Why a fetched article page cannot be extracted, if it cannot."""
     if not page.ok:
-        return PageError(page.error or "fetch failed")
+        return page.error or "fetch failed"
     body_start = page.body[:1024].lstrip().lower()
     looks_html = body_start.startswith((b"<!doctype html", b"<html")) or b"<html" in body_start
     if page.content_type and page.content_type not in HTML_TYPES and not looks_html:
-        return NotHtml(f"not an HTML page ({page.content_type})")
+        return f"not an HTML page ({page.content_type})"
     if not page.content_type and not looks_html:
-        return NotHtml("not an HTML page (no content type, no HTML markup)")
+        return "not an HTML page (no content type, no HTML markup)"
     return None
 
 
@@ -141,12 +143,31 @@ def new_validators(result: FetchResult, feed_row: dict, stored_all: bool) -> tup
     return old
 
 
+@dataclass(frozen=True)
+class EntryOutcome:
+    """What storing one new entry came to."""
+
+    stored: bool  # something is in the store for it now (new article or new source)
+    created: bool = False  # a new article, not another source of a known one
+    page_error: str | None = None
+
+
+class FeedLog(logging.LoggerAdapter):
+    """A logger bound to one feed: every line names it once, in front."""
+
+    def process(self, msg: object, kwargs: Any) -> tuple[str, Any]:
+        return f"{self.extra['feed'] if self.extra else '?'}: {msg}", kwargs
+
+
 class Poller:
     """Polls feeds with one fetcher into one store."""
 
-    def __init__(self, store: Store, fetcher: Fetcher) -> None:
+    def __init__(self, store: Store, fetcher: Fetcher, extractor: Executor | None = None,
+                 clock: Callable[[], str] = utc_now) -> None:
         self.store = store
         self.fetcher = fetcher
+        self.extractor = extractor  # where extraction runs, off the event loop
+        self.clock = clock  # the time, as the store writes it; injected so tests can fix it
         # Canonical URLs being fetched right now, so two feeds carrying the
         # same new story in one run download it once.
         self._in_flight: dict[str, asyncio.Future[int | None]] = {}
@@ -157,8 +178,9 @@ class Poller:
         Never raises for bad input or a bug in one feed's processing; store
         failures (sqlite3.Error) do raise, since no run can go on without the store.
         """
+        feed_log = FeedLog(log, {"feed": feed_row["url"]})
         outcome = FeedOutcome(url=feed_row["url"])
-        started_at, clock = utc_now(), time.monotonic()
+        started_at, started = self.clock(), time.monotonic()
         result = await self.fetcher.get(
             feed_row["url"], etag=feed_row["etag"], last_modified=feed_row["last_modified"], accept=FEED_ACCEPT
         )
@@ -173,24 +195,23 @@ class Poller:
             try:
                 feed = parse_feed(result.body, result.headers, result.final_url)
                 if feed.warning:
-                    log.info("%s: feed is not well-formed, recovered: %s", feed_row["url"], feed.warning)
-                await self._store_entries(feed_row, feed, result.final_url, outcome)
-                stored_all = True
+                    feed_log.info("feed is not well-formed, recovered: %s", feed.warning)
+                stored_all = await self._store_entries(feed_row, feed, result.final_url, outcome, feed_log)
             except FeedError as exc:
                 outcome.status, outcome.error = "failed", str(exc)
             except sqlite3.Error:
                 raise
             except Exception as exc:  # a bug must cost one feed, not the run
-                log.exception("%s: internal error while storing entries", feed_row["url"])
+                feed_log.exception("internal error while storing entries")
                 outcome.status, outcome.error = "failed", f"internal error: {exc!r}"
         if outcome.error:
-            log.info("%s: failed: %s", feed_row["url"], outcome.error)
+            feed_log.info("failed: %s", outcome.error)
         etag, last_modified = new_validators(result, feed_row, stored_all)
         self.store.record_poll(
             PollRecord(
                 feed_id=feed_row["id"],
                 started_at=started_at,
-                duration_ms=int((time.monotonic() - clock) * 1000),
+                duration_ms=int((time.monotonic() - started) * 1000),
                 http_status=result.status,
                 bytes=len(result.body),
                 new_entries=outcome.articles_new,
@@ -204,7 +225,9 @@ class Poller:
         )
         return outcome
 
-    async def _store_entries(self, feed_row: dict, feed: Feed, feed_url: str, outcome: FeedOutcome) -> None:
+    async def _store_entries(self, feed_row: dict, feed: Feed, feed_url: str, outcome: FeedOutcome,
+                             feed_log: FeedLog) -> bool:
+        """Store the feed's new entries; True when every one of them is now in the store."""
         known = self.store.known_entry_keys(feed_row["id"], [e.key for e in feed.entries])
         outcome.entries_known += len(known)
         local_feed = urlsplit(feed_url).scheme == "file"
@@ -213,31 +236,44 @@ class Poller:
             e for e in dict((e.key, e) for e in feed.entries).values()
             if e.key not in known and (e.link or e.content or e.summary)
         ]
-        results = await asyncio.gather(*(self._store_entry(feed_row["id"], e, local_feed) for e in fresh))
-        for created, page_error in results:
-            if created:
+        # return_exceptions: one entry's bug must not leave its siblings running
+        # after the feed is recorded; each result is looked at below.
+        results = await asyncio.gather(
+            *(self._store_entry(feed_row["id"], e, local_feed) for e in fresh), return_exceptions=True
+        )
+        stored_all = True
+        for entry, result in zip(fresh, results):
+            if isinstance(result, sqlite3.Error):
+                raise result
+            if isinstance(result, BaseException):
+                feed_log.error("internal error while storing %s", entry.link or entry.key, exc_info=result)
+                result = EntryOutcome(stored=False, page_error=f"{entry.link or entry.key}: internal error: {result!r}")
+            stored_all = stored_all and result.stored
+            if result.created:
                 outcome.articles_new += 1
-            else:
+            elif result.stored:
                 outcome.entries_known += 1
-            if page_error:
-                outcome.page_errors.append(page_error)
+            if result.page_error:
+                outcome.page_errors.append(result.page_error)
+        return stored_all
 
-    async def _store_entry(self, feed_id: int, entry: Entry, local_feed: bool) -> tuple[bool, str | None]:
-        """Store one new entry; returns (a new article was created, page error if any).
+    async def _store_entry(self, feed_id: int, entry: Entry, local_feed: bool) -> EntryOutcome:
+        """Store one new entry: as another source of a known story, or as a new article.
 
-        An entry is known afterwards only if something was stored for it.
+        An entry is known afterwards only if something was stored for it; one
+        with no text anywhere is left for the next poll to try again.
         """
-        seen_at = utc_now()
-        source = SourceRecord(feed_id=feed_id, entry_key=entry.key, url=entry.link, guid=entry.guid,
-                              title=entry.title, seen_at=seen_at)
+        seen_at = self.clock()
         link = canonical_url(entry.link) if entry.link else None
+        source = SourceRecord(feed_id=feed_id, entry_key=entry.key, url=entry.link, canonical_url=link,
+                              guid=entry.guid, title=entry.title, seen_at=seen_at)
         if link:
             existing = self.store.article_id_for_url(link)
             if existing is None and link in self._in_flight:
                 existing = await asyncio.shield(self._in_flight[link])
             if existing is not None:
                 self.store.add_source(existing, source)
-                return False, None
+                return EntryOutcome(stored=True)
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         if link:
             self._in_flight[link] = future
@@ -246,21 +282,22 @@ class Poller:
             url = canonical_url(final_url) if final_url else link
             article = build_article(entry, document, url, seen_at, page_error)
             if not article.text:
-                # Nothing but a title: not stored, so the next poll tries the page again.
                 future.set_result(None)
-                return False, f"{entry.link}: {page_error or 'no text'}; nothing stored, will retry"
+                return EntryOutcome(stored=False, page_error=f"{entry.link}: {page_error or 'no text'}; nothing stored, will retry")
             article_id, created = self.store.add_article(article, source)
             future.set_result(article_id)
-            return created, article.page_error and f"{entry.link}: {article.page_error}"
+            error = f"{entry.link}: {article.page_error}" if article.page_error else None
+            return EntryOutcome(stored=True, created=created, page_error=error)
         except BaseException:
-            future.set_result(None)
+            if not future.done():
+                future.set_result(None)
             raise
         finally:
             if link:
                 self._in_flight.pop(link, None)
 
     async def _fetch_document(self, entry: Entry, local_feed: bool) -> tuple[Document | None, str | None, str | None]:
-        """Download and extract an entry's page: (document, final URL, page error)."""
+        """Download and extract an entry's page: (document, final URL, why the page is unusable)."""
         if not entry.link:
             return None, None, None
         scheme = urlsplit(entry.link).scheme.lower()
@@ -273,14 +310,15 @@ class Poller:
         problem = page_problem(page)
         if problem is not None:
             log.info("%s: %s; using the feed's text", entry.link, problem)
-            return None, page.final_url, str(problem)
+            return None, page.final_url, problem
         try:
-            document = await asyncio.to_thread(extract, page.body, page.final_url)
+            loop = asyncio.get_running_loop()
+            document = await loop.run_in_executor(self.extractor, extract, page.body, page.final_url)
         except Exception as exc:  # a page that breaks the extractor costs its text, not the feed
             log.exception("%s: extraction failed", entry.link)
             return None, page.final_url, f"extraction failed: {exc!r}"
         if not document.text:
-            return document, page.final_url, str(NoText("no article text found in the page"))
+            return document, page.final_url, "no article text found in the page"
         return document, page.final_url, None
 
 
@@ -290,22 +328,28 @@ async def fetch_feeds(
     """Poll ``feeds`` once, concurrently, and return what happened."""
     started = time.monotonic()
     summary = RunSummary()
-    async with Fetcher(settings.http) as fetcher:
-        poller = Poller(store, fetcher)
+    # Extraction gets threads of its own: in the default pool it would queue
+    # aiohttp's DNS lookups behind CPU-bound work and make them time out.
+    extractor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="extract")
+    try:
+        async with Fetcher(settings.http) as fetcher:
+            poller = Poller(store, fetcher, extractor)
 
-        async def poll_one(row: dict) -> None:
-            try:
-                outcome = await poller.poll(row)
-            except sqlite3.Error:
-                raise  # the store failed: stop the run, the CLI says what to do
-            except Exception as exc:  # a bug must cost one feed, not the run
-                log.exception("%s: internal error while polling", row["url"])
-                outcome = FeedOutcome(url=row["url"], status="failed", error=f"internal error: {exc!r}")
-            summary.outcomes.append(outcome)
-            if on_done:
-                on_done(outcome)
+            async def poll_one(row: dict) -> None:
+                try:
+                    outcome = await poller.poll(row)
+                except sqlite3.Error:
+                    raise  # the store failed: stop the run, the CLI says what to do
+                except Exception as exc:  # a bug must cost one feed, not the run
+                    log.exception("%s: internal error while polling", row["url"])
+                    outcome = FeedOutcome(url=row["url"], status="failed", error=f"internal error: {exc!r}")
+                summary.outcomes.append(outcome)
+                if on_done:
+                    on_done(outcome)
 
-        await asyncio.gather(*(poll_one(row) for row in feeds))
+            await asyncio.gather(*(poll_one(row) for row in feeds))
+    finally:
+        extractor.shutdown(wait=True)
     summary.outcomes.sort(key=lambda o: o.url)
     summary.duration_s = time.monotonic() - started
     log.info(

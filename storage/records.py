@@ -29,7 +29,8 @@ class SourceRecord:
 
     feed_id: int
     entry_key: str  # the entry's identity within its feed
-    url: str | None
+    url: str | None  # the link as the feed gave it
+    canonical_url: str | None  # the same, canonicalised: what lookups compare
     guid: str | None
     title: str | None
     seen_at: str

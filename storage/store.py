@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 from sqlite_utils import Database
 
 from newsd.storage.errors import StoreError
-from newsd.storage.migrations import APPLICATION_ID, LATEST_VERSION, migrate, schema_version
+from newsd.storage.migrations import APPLICATION_ID, LATEST_VERSION, application_id, apply_pending, is_current, schema_version
 from newsd.storage.records import ArticleRecord, PollRecord, SourceRecord
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -47,8 +47,8 @@ def _check_is_newsd_file(path: Path) -> None:
 
 
 def _check_is_newsd_db(db: Database, path: Path) -> None:
-    app_id = db.execute("PRAGMA application_id").fetchone()[0]
-    if app_id == APPLICATION_ID:
+    """Refuse another application's database and a store from a newer newsd."""
+    if application_id(db) == APPLICATION_ID:
         version = schema_version(db)
         if version > LATEST_VERSION:
             raise StoreError(
@@ -64,10 +64,30 @@ def _check_is_newsd_db(db: Database, path: Path) -> None:
         )
 
 
-def open_store(path: str | Path) -> "Store":
-    """Open (creating if needed) the store at ``path`` and bring its schema up to date."""
+def _migrate(db: Database, path: Path) -> None:
+    """Bring the schema up to date in one transaction under the write lock."""
+    if is_current(db):
+        return  # the common case writes nothing, so readers take no write lock
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        _check_is_newsd_db(db, path)  # again, under the lock: another process may have been first
+        apply_pending(db)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def open_store(path: str | Path, create: bool = True) -> "Store":
+    """Open the store at ``path`` and bring its schema up to date.
+
+    With ``create=False`` (the reading commands) a missing file is an error
+    instead of a new, empty store: a typo in --db should not leave stray stores.
+    """
     path = Path(path)
     _check_is_newsd_file(path)
+    if not create and not path.exists():
+        raise StoreError(f"{path}: no store here yet; run 'newsd fetch' first, or check --db / [storage] path")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: no implicit transactions; every write goes through Store.transaction().
@@ -78,16 +98,23 @@ def open_store(path: str | Path) -> "Store":
         db.execute("PRAGMA foreign_keys = ON")
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, far fewer fsyncs
-        migrate(db)
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise StoreError(f"{path}: the store is busy (another process holds a write lock); try again shortly") from None
-        raise StoreError(f"{path}: cannot open the store: {exc}. Check the path and its permissions.") from None
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: cannot open the store: {exc}. Check the path and its permissions.") from None
+        _migrate(db, path)
+    except sqlite3.Error as exc:
+        raise StoreError(store_failure_message(path, exc)) from None
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the store: {exc}") from None
     return Store(db, path)
+
+
+def store_failure_message(path: Path, exc: sqlite3.Error) -> str:
+    """What to tell a user when SQLite fails: busy is not broken."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return f"{path}: the store is busy (another newsd process is writing); try again when it is done"
+    return (
+        f"{path}: the store failed: {text}. Data already stored is intact (each write is one "
+        "transaction); check free disk space and the file's permissions, then run again."
+    )
 
 
 class Store:
@@ -202,16 +229,18 @@ class Store:
         row = self.db.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()
         if row:
             return row[0]
-        row = self.db.execute("SELECT article_id FROM article_sources WHERE url = ? LIMIT 1", [url]).fetchone()
+        row = self.db.execute("SELECT article_id FROM article_sources WHERE canonical_url = ? LIMIT 1", [url]).fetchone()
         return row[0] if row else None
 
     def add_source(self, article_id: int, source: SourceRecord) -> bool:
         """Record another appearance of a stored story; False when already recorded."""
         with self.transaction():
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO article_sources (article_id, feed_id, url, guid, entry_key, title, seen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [article_id, source.feed_id, source.url, source.guid, source.entry_key, source.title, source.seen_at],
+                "INSERT OR IGNORE INTO article_sources"
+                " (article_id, feed_id, url, canonical_url, guid, entry_key, title, seen_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [article_id, source.feed_id, source.url, source.canonical_url, source.guid, source.entry_key,
+                 source.title, source.seen_at],
             )
         return cursor.rowcount == 1
 

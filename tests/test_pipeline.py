@@ -70,19 +70,41 @@ def test_a_page_that_breaks_the_extractor_falls_back_to_feed_text(server, write_
         assert conn.execute("SELECT text, text_source FROM articles").fetchall() == [("Feed text.", "feed")]
 
 
-def test_a_bug_in_one_feed_is_recorded_and_keeps_the_validators(server, write_config, run_cli, tmp_path, monkeypatch):
-    def broken(*args, **kwargs):
-        raise RuntimeError("pipeline bug")
+def test_a_bug_in_one_entry_costs_that_entry_and_keeps_the_validators(server, write_config, run_cli, tmp_path, monkeypatch):
+    real = pipeline.build_article
 
-    monkeypatch.setattr(pipeline, "build_article", broken)
-    server.routes["/feed.xml"] = Response(rss([{"title": "T", "guid": "g", "description": "x"}]),
-                                          headers={"Content-Type": "application/rss+xml", "ETag": '"e1"'})
+    def broken_for_one(entry, *args, **kwargs):
+        if entry.guid == "bad":
+            raise RuntimeError("pipeline bug")
+        return real(entry, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "build_article", broken_for_one)
+    server.routes["/feed.xml"] = Response(rss([
+        {"title": "Bad", "guid": "bad", "description": "x"},
+        {"title": "Good", "guid": "good", "description": "Good feed text."},
+    ]), headers={"Content-Type": "application/rss+xml", "ETag": '"e1"'})
+    result = run_cli("--config", str(write_config(server.url("/feed.xml"))), "fetch", "--json")
+    assert result.exit_code == 0
+    feed = json.loads(result.stdout)["feeds"][0]
+    assert feed["articles_new"] == 1 and "internal error" in feed["page_errors"][0]
+    with sqlite3.connect(tmp_path / "newsd.db") as conn:
+        assert conn.execute("SELECT title FROM articles").fetchall() == [("Good",)]
+        # Not every entry was stored: the next poll must ask unconditionally and retry "Bad".
+        assert conn.execute("SELECT etag FROM feeds").fetchone() == (None,)
+
+
+def test_a_bug_in_a_feed_is_recorded_like_any_failure(server, write_config, run_cli, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(pipeline, "parse_feed", broken)
+    server.routes["/feed.xml"] = Response(rss([]), headers={"Content-Type": "application/rss+xml", "ETag": '"e1"'})
     result = run_cli("--config", str(write_config(server.url("/feed.xml"))), "fetch", "--json")
     assert result.exit_code == 1
     assert "internal error" in json.loads(result.stdout)["feeds"][0]["error"]
     with sqlite3.connect(tmp_path / "newsd.db") as conn:
         etag, last_error = conn.execute("SELECT etag, last_error FROM feeds").fetchone()
-        assert etag is None and "internal error" in last_error  # next poll asks again, unconditionally
+        assert etag is None and "internal error" in last_error
         assert conn.execute("SELECT count(*) FROM fetch_log").fetchone()[0] == 1
 
 

@@ -45,7 +45,7 @@ def article(url: str | None = "https://e.com/a", text: str = "The council voted 
 
 
 def source(feed_id: int, key: str = "guid-1", url: str | None = "https://e.com/a") -> SourceRecord:
-    return SourceRecord(feed_id=feed_id, entry_key=key, url=url, guid=key, title="Council vote", seen_at=NOW)
+    return SourceRecord(feed_id=feed_id, entry_key=key, url=url, canonical_url=url, guid=key, title="Council vote", seen_at=NOW)
 
 
 def poll(feed_id: int, error: str | None = None, **kw) -> PollRecord:
