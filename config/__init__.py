@@ -3,7 +3,15 @@
 Imports nothing from ``newsd.daemon`` or ``newsd.storage``.
 """
 
-from newsd.config.loader import ConfigError, bundled_example_path, find_config, load_settings
+from newsd.config.loader import (
+    ConfigError,
+    bundled_example_path,
+    find_config,
+    is_bundled_example,
+    load_settings,
+    missing_local_feeds,
+    starter_config_text,
+)
 from newsd.config.settings import FeedSettings, HttpSettings, Settings, StorageSettings
 
 __all__ = [
@@ -14,5 +22,8 @@ __all__ = [
     "StorageSettings",
     "bundled_example_path",
     "find_config",
+    "is_bundled_example",
     "load_settings",
+    "missing_local_feeds",
+    "starter_config_text",
 ]

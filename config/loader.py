@@ -13,6 +13,7 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import unquote, urlsplit
 
 from newsd.config.settings import Settings, StorageSettings
 from newsd.config.validate import parse_settings
@@ -25,6 +26,33 @@ class ConfigError(Exception):
 def bundled_example_path() -> Path:
     """The example config shipped inside the package."""
     return Path(str(resources.files("newsd.config").joinpath("newsd.example.toml")))
+
+
+def is_bundled_example(path: str | Path) -> bool:
+    return Path(path).resolve() == bundled_example_path().resolve()
+
+
+def starter_config_text(data_home: Path | None = None) -> str:
+    """The example config, made to work from anywhere: what ``newsd config init`` writes.
+
+    Its relative paths only make sense next to the bundled file, so the
+    sample feed becomes an absolute path and the store moves to the user's
+    data directory.
+    """
+    text = bundled_example_path().read_text(encoding="utf-8")
+    sample = bundled_example_path().parent / "sample" / "feed.xml"
+    data_home = data_home or Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    text = text.replace('url = "sample/feed.xml"', f'url = "{sample.as_posix()}"')
+    return text.replace('path = "newsd.db"', f'path = "{(data_home / "newsd" / "newsd.db").as_posix()}"')
+
+
+def missing_local_feeds(settings: Settings) -> list[str]:
+    """Local feed files that do not exist (yet): worth a warning, not an error."""
+    missing = []
+    for feed in settings.feeds:
+        if feed.url.startswith("file://") and not Path(unquote(urlsplit(feed.url).path)).exists():
+            missing.append(feed.url)
+    return missing
 
 
 def default_locations(home: Path | None = None) -> list[Path]:

@@ -1,6 +1,7 @@
 """Turn the raw TOML data of a config file into ``Settings``, or explain why not.
 
-Pure: takes the parsed TOML and the config file's location, touches no disk.
+Pure but for path arithmetic: takes the parsed TOML and the config file's
+location; it resolves paths (expanduser, resolve) but reads no file.
 Every problem names the file, the key and what to do; all problems of a file
 are reported at once so a user fixes them in one go.
 """
@@ -23,6 +24,10 @@ FEED_KEYS = ("url", "name", "tags", "enabled")
 # "example.com/rss" or "www.example.org": a web address someone forgot the scheme of.
 # (A bare "feed.xml" is a file name, so a host needs a path after it or "www.".)
 _HOSTLIKE = re.compile(r"^(www\.[a-z0-9.-]+|[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:\d+)?/)", re.IGNORECASE)
+
+
+# A header value must not carry CR, LF or other control characters (RFC 9110 5.5).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Problems:
@@ -124,7 +129,8 @@ def _http(raw: Any, problems: Problems) -> HttpSettings:
     _check_keys(raw, HTTP_KEYS, "http.", problems)
     p = "http."
     values = {
-        "user_agent": _typed(raw, "user_agent", p, problems, "a non-empty string", lambda v: isinstance(v, str) and v.strip() != ""),
+        "user_agent": _typed(raw, "user_agent", p, problems, "a non-empty string without control characters",
+                             lambda v: isinstance(v, str) and v.strip() != "" and not _CONTROL.search(v)),
         "timeout": _typed(raw, "timeout", p, problems, "a positive number of seconds", _positive_number),
         "max_bytes": _typed(raw, "max_bytes", p, problems, "a positive integer", _positive_int),
         "max_redirects": _typed(raw, "max_redirects", p, problems, "an integer >= 0", lambda v: _is_int(v) and v >= 0),

@@ -9,17 +9,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
 import sys
+from pathlib import Path
 
 import click
 
+from newsd.config import is_bundled_example, missing_local_feeds, starter_config_text
 from newsd.daemon import __version__
-from newsd.daemon.cli_context import AppContext, FatalError, parse_since, pass_app
+from newsd.daemon.cli_context import AppContext, FatalError, NewsdGroup, feed_url_argument, parse_since, pass_app
 from newsd.daemon.cli_feeds import feeds
 from newsd.daemon.output import echo_json, echo_jsonl, render_table
 from newsd.daemon.pipeline import FeedOutcome, RunSummary, fetch_feeds
 from newsd.storage import Store, StoreError, queries
+
+
+DEFAULT_USER_CONFIG = Path("~/.config/newsd/newsd.toml")
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
@@ -27,7 +31,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=NewsdGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", metavar="PATH", help="Config file (default: $NEWSD_CONFIG, ./newsd.toml, ~/.config/newsd/newsd.toml, /etc/newsd/newsd.toml, else the bundled example).")
 @click.option("--db", "db_path", metavar="PATH", help="SQLite store path; overrides [storage] path and $NEWSD_DB.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
@@ -39,27 +43,33 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
     _setup_logging(verbose, quiet)
     app = AppContext(config_path=config_path, db_path=db_path)
     ctx.obj = app
-    ctx.call_on_close(lambda: app._store.close() if app._store else None)
+    ctx.call_on_close(app.close)
 
 
 # -- fetch -------------------------------------------------------------------
 
 
 def _select_feeds(store: Store, wanted: tuple[str, ...]) -> list[dict]:
+    """The feeds named by --feed (URL, local path or name, any case), or every enabled one."""
     if not wanted:
         return store.feeds(enabled_only=True)
-    by_key = {}
-    for row in store.feeds():
-        by_key[row["url"]] = row
-        if row["name"]:
-            by_key.setdefault(row["name"], row)
-    missing = [w for w in wanted if w not in by_key]
-    if missing:
-        raise click.UsageError(
-            f"unknown feed {missing[0]!r}: give the URL or name of a known feed (see 'newsd feeds list'), "
-            "or add it first with 'newsd feeds add URL'"
+    rows = store.feeds()
+    selected: dict[int, dict] = {}
+    for item in wanted:
+        try:
+            as_url = feed_url_argument(item)
+        except click.BadParameter:
+            as_url = item
+        match = next((r for r in rows if r["url"] in (item, as_url)), None) or next(
+            (r for r in rows if (r["name"] or "").casefold() == item.casefold()), None
         )
-    return list({by_key[w]["id"]: by_key[w] for w in wanted}.values())
+        if match is None:
+            raise click.UsageError(
+                f"unknown feed {item!r}: give the URL, path or name of a known feed (see 'newsd feeds list'), "
+                "or add it first with 'newsd feeds add URL'"
+            )
+        selected[match["id"]] = match
+    return list(selected.values())
 
 
 def plural(count: int, noun: str) -> str:
@@ -106,13 +116,7 @@ def fetch(app: AppContext, feeds: tuple[str, ...], as_json: bool) -> None:
         def advance(_: FeedOutcome) -> None:
             bar.update(1)
 
-        try:
-            summary = asyncio.run(fetch_feeds(store, app.settings, selected, on_done=advance))
-        except sqlite3.Error as exc:
-            raise FatalError(
-                f"{store.path}: the store failed during the run: {exc}. Every article stored before "
-                "is complete (one transaction each); fix the cause (disk full? permissions?) and run again."
-            ) from None
+        summary = asyncio.run(fetch_feeds(store, app.settings, selected, on_done=advance))
     if as_json:
         echo_json(summary.as_dict())
     else:
@@ -149,6 +153,8 @@ def search(app: AppContext, query: str, limit: int, since: str | None, fmt: str)
 
     QUERY uses SQLite FTS5 syntax: words, "a phrase", OR, NOT, prefix*.
     """
+    if not any(ch.isalnum() for ch in query):
+        raise click.UsageError("QUERY has no words to search for; try e.g. 'newsd search raqqa'")
     rows = queries.search(app.store.db, query, limit=limit, since=parse_since(since))
     if not rows and fmt == "table":
         click.echo(f"No articles match {query!r}.", err=True)
@@ -234,11 +240,35 @@ def config() -> None:
 def config_check(app: AppContext, as_json: bool) -> None:
     """Validate the config and print the effective settings."""
     data = app.settings.as_dict()
+    for url in missing_local_feeds(app.settings):
+        click.echo(f"warning: feed file {url} does not exist (yet); its polls will fail until it does", err=True)
     if as_json:
         echo_json(data)
         return
-    click.echo(f"# {data['source']}: valid")
+    if is_bundled_example(data["source"]):
+        click.echo(f"# no config file found; using the bundled example {data['source']}")
+        click.echo("# create your own with 'newsd config init'")
+    else:
+        click.echo(f"# {data['source']}: valid")
     click.echo(json.dumps({k: v for k, v in data.items() if k != "source"}, indent=2, ensure_ascii=False))
+
+
+@config.command("init")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=str(DEFAULT_USER_CONFIG), required=False)
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def config_init(path: Path, force: bool) -> None:
+    """Write a commented starter config to PATH (default ~/.config/newsd/newsd.toml).
+
+    It is the bundled example with the sample feed's path made absolute and
+    the store in ~/.local/share/newsd/ ($XDG_DATA_HOME), so it works from any
+    directory. Edit its [[feeds]] tables, then run 'newsd config check'.
+    """
+    path = path.expanduser()
+    if path.exists() and not force:
+        raise FatalError(f"{path} exists; edit it, or add --force to replace it with the starter config")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(starter_config_text(), encoding="utf-8")
+    click.echo(f"Wrote {path}. Edit its [[feeds]], then run 'newsd config check'.")
 
 
 cli.add_command(feeds)

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import click
 
 from newsd.config import ConfigError, Settings, load_settings
-from newsd.daemon.dates import iso_utc
+from newsd.config.validate import normalise_feed_url
+from newsd.daemon import dates
 from newsd.storage import Store, StoreError, open_store
+from newsd.storage.store import store_failure_message
 
 
 class FatalError(click.ClickException):
     """Configuration or store trouble: stops the command with exit code 2."""
 
     exit_code = 2
+
+
+class NewsdGroup(click.Group):
+    """The command group; turns a store failure anywhere into a message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except sqlite3.Error as exc:
+            app = ctx.find_object(AppContext)
+            path = app.settings.storage.path if app and app._settings else Path("store")
+            raise FatalError(store_failure_message(path, exc)) from None
 
 
 @dataclass
@@ -36,31 +52,50 @@ class AppContext:
                 raise FatalError(str(exc)) from None
         return self._settings
 
-    @property
-    def store(self) -> Store:
+    def open_store(self, create: bool) -> Store:
+        """The store; ``create=False`` for commands that only read (a typo in --db makes no new file)."""
         if self._store is None:
             try:
-                self._store = open_store(self.settings.storage.path)
+                self._store = open_store(self.settings.storage.path, create=create)
             except StoreError as exc:
                 raise FatalError(str(exc)) from None
         return self._store
 
+    @property
+    def store(self) -> Store:
+        """The store for reading commands: it must exist already."""
+        return self.open_store(create=False)
+
     def synced_store(self) -> Store:
-        """The store with the config file's feeds brought in."""
-        store = self.store
+        """The store, created if needed, with the config file's feeds brought in."""
+        store = self.open_store(create=True)
         store.sync_config_feeds((f.url, f.name, f.tags, f.enabled) for f in self.settings.feeds)
         return store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
 
 pass_app = click.make_pass_decorator(AppContext)
 
 
 def parse_since(value: str | None) -> str | None:
-    """A --since date (YYYY-MM-DD or ISO-8601) in the store's UTC form."""
+    """The --since option in the store's UTC form."""
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return dates.parse_since(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ") from None
-    return iso_utc(moment)
+        raise click.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", param_hint="'--since'"
+        ) from None
+
+
+def feed_url_argument(value: str) -> str:
+    """A feed URL typed on the command line; local paths are relative to the current directory."""
+    try:
+        return normalise_feed_url(value, Path.cwd())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="URL") from None

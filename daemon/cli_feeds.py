@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from newsd.config.validate import normalise_feed_url
-from newsd.daemon.cli_context import AppContext, FatalError, pass_app
+from newsd.daemon.cli_context import AppContext, FatalError, feed_url_argument, pass_app
 from newsd.daemon.opml import OpmlError, build_opml, parse_opml
 from newsd.daemon.output import echo_json, render_table
 from newsd.storage.queries import feeds_overview
-
-
-def _feed_url(value: str) -> str:
-    """A feed URL typed on the command line; local paths are relative to the current directory."""
-    try:
-        return normalise_feed_url(value, Path.cwd())
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="URL") from None
 
 
 @click.group()
@@ -54,12 +47,19 @@ def list_feeds(app: AppContext, fmt: str) -> None:
 @click.option("--tag", "tags", multiple=True, help="A tag; repeatable.")
 @pass_app
 def add(app: AppContext, url: str, name: str | None, tags: tuple[str, ...]) -> None:
-    """Add a feed (http(s) URL, file:// URL or local path)."""
-    feed_url = _feed_url(url)
+    """Add a feed (http(s) URL, file:// URL or local path).
+
+    Adding a feed that is already there updates the --name and --tag given
+    and keeps the rest.
+    """
+    feed_url = feed_url_argument(url)
     store = app.synced_store()
     existing = store.feed(feed_url)
     if any(f.url == feed_url for f in app.settings.feeds):
         raise FatalError(f"{feed_url} is configured in {app.settings.source}; edit its [[feeds]] table there")
+    if existing:  # adding again updates what was given and keeps the rest
+        name = name if name is not None else existing["name"]
+        tags = tags or tuple(json.loads(existing["tags"]))
     store.upsert_feed(feed_url, name, tags, enabled=True, origin="cli")
     click.echo(f"{'Updated' if existing else 'Added'} {feed_url}; poll it with 'newsd fetch --feed {feed_url}'.")
 
@@ -69,7 +69,7 @@ def add(app: AppContext, url: str, name: str | None, tags: tuple[str, ...]) -> N
 @pass_app
 def remove(app: AppContext, url: str) -> None:
     """Remove a feed; its stored articles stay."""
-    feed_url = _feed_url(url) if "://" not in url else url
+    feed_url = feed_url_argument(url) if "://" not in url else url
     store = app.synced_store()
     existing = store.feed(feed_url) or store.feed(url)
     if not existing:
@@ -110,9 +110,12 @@ def import_opml(app: AppContext, file: Path) -> None:
 
 @feeds.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write to FILE instead of standard output.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @pass_app
-def export(app: AppContext, output: Path | None) -> None:
+def export(app: AppContext, output: Path | None, force: bool) -> None:
     """Write all feeds as an OPML subscription list."""
+    if output and output.exists() and not force:
+        raise FatalError(f"{output} exists; choose another file or add --force to overwrite it")
     document = build_opml(feeds_overview(app.synced_store().db))
     if output:
         output.write_bytes(document)

@@ -37,6 +37,8 @@ def parse_opml(data: bytes) -> list[Subscription]:
         for outline in element.findall("outline"):
             url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
             name = outline.get("title") or outline.get("text")
+            if name and name.strip() == url:
+                name = None  # exporters (newsd among them) fill a missing name with the URL
             if url:
                 # Tags: the enclosing folders, plus OPML 2.0's comma-separated category attribute.
                 categories = tuple(c.strip().strip("/") for c in (outline.get("category") or "").split(","))

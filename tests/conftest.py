@@ -6,6 +6,7 @@ No test reaches the internet: feeds and pages are served from loopback.
 from __future__ import annotations
 
 import gzip
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from click.testing import CliRunner, Result
 from newsd.daemon.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
+# The team's shared material (seeds, feed corpus): beside the repository by
+# default, or wherever $NEWSD_SHARED says. Tests that need it skip without it.
+SHARED = Path(os.environ.get("NEWSD_SHARED") or REPO.parent / "shared")
 SAMPLE = REPO / "config" / "sample"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -145,3 +145,96 @@ def test_show_and_stats(filled_store, run_cli):
     assert "Articles: 2" in run_cli("--config", filled_store, "stats").output
     listed = run_cli("--config", filled_store, "articles").output
     assert "Bike lanes approved" in listed and "Tram line delayed" in listed
+
+
+def test_search_without_words_is_a_usage_error(filled_store, run_cli):
+    for query in ("", "   ", '"'):
+        result = run_cli("--config", filled_store, "search", query)
+        assert result.exit_code == 2 and "no words to search for" in result.output
+
+
+def test_reading_commands_do_not_create_a_store(write_config, run_cli, tmp_path):
+    missing = tmp_path / "typo" / "x.db"
+    for command in (["search", "raqqa"], ["articles"], ["stats"], ["show", "1"]):
+        result = run_cli("--config", str(write_config()), "--db", str(missing), *command)
+        assert result.exit_code == 2 and "no store here yet" in result.output
+    assert not missing.parent.exists()
+
+
+def test_fetch_feed_accepts_paths_and_names_in_any_case(tmp_path, write_config, run_cli, monkeypatch):
+    (tmp_path / "local.xml").write_text(rss([{"title": "L", "guid": "l", "description": "Local text."}]), encoding="utf-8")
+    config = str(write_config())
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("--config", config, "feeds", "add", "./local.xml", "--name", "My Local").exit_code == 0
+    by_path = run_cli("--config", config, "fetch", "--feed", "./local.xml", "--json")
+    assert by_path.exit_code == 0 and json.loads(by_path.stdout)["articles_new"] == 1
+    by_name = run_cli("--config", config, "fetch", "--feed", "my local", "--json")
+    assert by_name.exit_code == 0 and json.loads(by_name.stdout)["feeds_polled"] == 1
+
+
+def test_adding_a_feed_again_keeps_what_was_not_given(write_config, run_cli):
+    config = str(write_config())
+    run_cli("--config", config, "feeds", "add", "https://e.example/rss", "--name", "Ex", "--tag", "a")
+    run_cli("--config", config, "feeds", "add", "https://e.example/rss", "--tag", "b")
+    feed, = json.loads(run_cli("--config", config, "feeds", "list", "--format", "json").stdout)
+    assert feed["name"] == "Ex" and feed["tags"] == ["b"]
+
+
+def test_export_never_overwrites_without_force(write_config, run_cli, tmp_path):
+    config = str(write_config())
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me", encoding="utf-8")
+    refused = run_cli("--config", config, "feeds", "export", "-o", str(precious))
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert precious.read_text(encoding="utf-8") == "keep me"
+    assert run_cli("--config", config, "feeds", "export", "-o", str(precious), "--force").exit_code == 0
+    assert precious.read_text(encoding="utf-8").startswith("<?xml")
+
+
+def test_config_init_writes_a_starter_that_works_anywhere(tmp_path, run_cli, monkeypatch):
+    target = tmp_path / "conf" / "newsd.toml"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert run_cli("config", "init", str(target)).exit_code == 0
+    again = run_cli("config", "init", str(target))
+    assert again.exit_code == 2 and "--force" in again.output
+    monkeypatch.chdir(tmp_path)  # anywhere but the config's folder
+    data = json.loads(run_cli("--config", str(target), "config", "check", "--json").stdout)
+    assert data["storage"]["path"] == str(tmp_path / "data" / "newsd" / "newsd.db")
+    sample = next(f["url"] for f in data["feeds"] if f["name"] == "newsd sample site")
+    assert sample == (REPO / "config" / "sample" / "feed.xml").as_uri()
+    fetched = run_cli("--config", str(target), "fetch", "--feed", "newsd sample site", "--json")
+    assert json.loads(fetched.stdout)["articles_new"] == 2
+
+
+def test_config_check_says_when_it_uses_the_bundled_example_and_warns_of_missing_files(tmp_path, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("NEWSD_CONFIG", raising=False)
+    bundled = run_cli("config", "check")
+    assert "no config file found; using the bundled example" in bundled.output
+    config = tmp_path / "newsd.toml"
+    config.write_text('[[feeds]]\nurl = "archive/missing.xml"\n', encoding="utf-8")
+    result = run_cli("--config", str(config), "config", "check")
+    assert result.exit_code == 0 and "warning: feed file" in result.output and "missing.xml" in result.output
+
+
+def test_a_busy_store_is_exit_2_with_a_clear_message(write_config, run_cli, tmp_path):
+    import sqlite3 as sqlite
+
+    config = str(write_config())
+    run_cli("--config", config, "feeds", "list")  # creates the store
+    blocker = sqlite.connect(tmp_path / "newsd.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        from newsd.storage import store as store_module
+
+        original = store_module.BUSY_TIMEOUT_MS
+        store_module.BUSY_TIMEOUT_MS = 200  # do not wait the full 5 s in a test
+        try:
+            result = run_cli("--config", config, "feeds", "add", "https://e.example/rss")
+        finally:
+            store_module.BUSY_TIMEOUT_MS = original
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert result.exit_code == 2 and "busy" in result.output and "Traceback" not in result.output

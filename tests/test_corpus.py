@@ -20,7 +20,7 @@ import pytest
 from newsd.daemon.errors import FeedError, MalformedFeed, NotAFeed
 from newsd.daemon.feed import Feed, parse_feed
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from conftest import SHARED
 CORPUS = SHARED / "corpus"
 FEEDPARSER = CORPUS / "feeds" / "feedparser"
 REALFEEDS = CORPUS / "realfeeds"

@@ -33,13 +33,19 @@ def test_package_data_is_installed():
         assert config.joinpath(name).is_file(), name
 
 
-def test_storage_imports_nothing_from_daemon_or_config():
-    """The store stands alone: the design's layering rule."""
+def _imports_of(package_dir, forbidden: str) -> list[str]:
     import re
+
+    pattern = re.compile(rf"^\s*(from|import)\s+newsd\.({forbidden})\b", re.MULTILINE)
+    return [p.name for p in package_dir.glob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
+
+
+def test_layering_storage_and_config_stand_alone():
+    """The design's rule: storage imports nothing from daemon or config; config imports neither."""
     from pathlib import Path
 
+    import newsd.config
     import newsd.storage
 
-    forbidden = re.compile(r"^\s*(from|import)\s+newsd\.(daemon|config)\b", re.MULTILINE)
-    for source in Path(newsd.storage.__file__).parent.glob("*.py"):
-        assert not forbidden.search(source.read_text(encoding="utf-8")), source.name
+    assert _imports_of(Path(newsd.storage.__file__).parent, "daemon|config") == []
+    assert _imports_of(Path(newsd.config.__file__).parent, "daemon|storage") == []

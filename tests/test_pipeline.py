@@ -140,3 +140,47 @@ def test_an_entry_with_no_text_anywhere_is_not_stored_and_retried(server, write_
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
     server.routes["/gone.html"] = Response(article_html("Only a title", STORY), headers={"Content-Type": "text/html"})
     assert json.loads(run_cli("--config", config, "fetch", "--json").stdout)["articles_new"] == 1
+
+
+def test_a_broken_link_costs_only_its_entry(server, write_config, run_cli, tmp_path):
+    server.routes["/feed.xml"] = Response(rss([
+        {"title": "Broken", "guid": "b", "link": "http://[::1/oops", "description": "Broken link, good text."},
+        {"title": "Fine", "guid": "f", "link": server.url("/fine.html")},
+    ]), headers={"Content-Type": "application/rss+xml"})
+    server.routes["/fine.html"] = Response(article_html("Fine", STORY), headers={"Content-Type": "text/html"})
+    result = run_cli("--config", str(write_config(server.url("/feed.xml"))), "fetch", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["articles_new"] == 2
+    with sqlite3.connect(tmp_path / "newsd.db") as conn:
+        assert dict(conn.execute("SELECT title, text_source FROM articles")) == {"Broken": "feed", "Fine": "page"}
+
+
+def test_an_entry_left_for_later_is_retried_even_when_the_feed_has_validators(server, write_config, run_cli, tmp_path):
+    """The feed answers 304 to its ETag; the unstored entry must not hide behind it."""
+    feed = rss([{"title": "Later", "guid": "later", "link": server.url("/later.html")}])
+
+    def feed_handler(request):
+        if request.headers.get("if-none-match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response(feed, headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'})
+
+    server.routes["/feed.xml"] = feed_handler
+    config = str(write_config(server.url("/feed.xml")))
+    first = json.loads(run_cli("--config", config, "fetch", "--json").stdout)
+    assert first["articles_new"] == 0 and "will retry" in first["feeds"][0]["page_errors"][0]
+    server.routes["/later.html"] = Response(article_html("Later", STORY), headers={"Content-Type": "text/html"})
+    second = json.loads(run_cli("--config", config, "fetch", "--json").stdout)
+    assert second["articles_new"] == 1 and second["feeds_not_modified"] == 0
+    third = json.loads(run_cli("--config", config, "fetch", "--json").stdout)
+    assert third["feeds_not_modified"] == 1  # now everything is stored, the ETag is used
+
+
+def test_extraction_keeps_no_state_between_pages():
+    """trafilatura's cross-document dedup is off: a paragraph two pages share survives in both."""
+    from newsd.daemon.extract import extract
+
+    shared = STORY[0]
+    first = extract(article_html("One", [shared, STORY[1]]))
+    second = extract(article_html("Two", [shared, STORY[2]]))
+    for _ in range(3):  # trafilatura's LRU would need a few sightings before cutting
+        second = extract(article_html("Two", [shared, STORY[2]]))
+    assert shared in first.text and shared in second.text

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, SAMPLE
+from conftest import FIXTURES, REPO, SAMPLE, SHARED
 from newsd.daemon.extract import extract
 
 SEEDS = {"000_3aa5e5d8e23d73fd": "raqqa-revolt.html", "003_ceb1a624b519d35d": "tel-abyad-dissidence.html"}
-SHARED_EXPECTED = REPO.parent / "shared" / "seeds" / "expected"
+SHARED_EXPECTED = SHARED / "seeds" / "expected"
 
 
 def lines(seed: str, kind: str) -> list[str]:

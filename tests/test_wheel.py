@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,10 +14,19 @@ from conftest import REPO
 
 @pytest.mark.slow
 def test_wheel_contains_code_config_rules_and_sample(tmp_path):
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(REPO)],
-        check=True, capture_output=True, timeout=300,
+    # Build from a copy of the tracked files: a build in the work tree leaves
+    # build/ behind, whose stale files could ship in a later wheel.
+    source = tmp_path / "src"
+    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    for name in files:
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, source / name)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path), str(source)],
+        capture_output=True, text=True, timeout=300,
     )
+    assert built.returncode == 0, built.stderr
+    assert "would be ignored" not in built.stderr  # package data declared properly
     wheel, = tmp_path.glob("newsd-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
