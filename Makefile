@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 CONFIG := config/newsd.example.toml
 DB     ?= newsd.db
 
-.PHONY: run test install install-dev clean docs
+.PHONY: run test typecheck install install-dev clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,20 @@ run: install
 	@echo
 	$(BIN)/newsd --config $(CONFIG) --db $(DB) articles
 
-## make test: set up with the dev extras and run the test suite
+## make test: set up with the dev extras, run the test suite and the type check
 test: install-dev
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory typecheck
+
+# mypy cannot follow setuptools' package-dir mapping (newsd.daemon lives in
+# daemon/), so it checks a tree of links laid out the way the package imports.
+TYPECHECK_TREE := build/typecheck
+typecheck: install-dev
+	mkdir -p $(TYPECHECK_TREE)/newsd
+	ln -sfn $(CURDIR)/daemon $(TYPECHECK_TREE)/newsd/daemon
+	ln -sfn $(CURDIR)/config $(TYPECHECK_TREE)/newsd/config
+	ln -sfn $(CURDIR)/storage $(TYPECHECK_TREE)/newsd/storage
+	cd $(TYPECHECK_TREE) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml newsd
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(DB) $(DB)-wal $(DB)-shm

@@ -92,10 +92,10 @@ def _print_summary(summary: RunSummary) -> None:
         click.echo("Failed feeds:")
         for outcome in failed:
             click.echo(f"  {outcome.url}: {outcome.error}")
-    pages = [(o.url, p) for o in summary.outcomes for p in o.page_errors]
+    pages = [problem for o in summary.outcomes for problem in o.page_errors]
     if pages:
         click.echo("Pages not used:")
-        for _, problem in pages:
+        for problem in pages:
             click.echo(f"  {problem}")
 
 

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping
+from typing import Literal, Mapping
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
@@ -30,6 +30,10 @@ from newsd.config import HttpSettings
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+# Why there is no usable response; the message in FetchResult.error says more.
+ErrorKind = Literal["dns", "connect", "tls", "timeout", "http", "too_large", "redirects", "bad_url", "file", "protocol"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class FetchResult:
     headers: Mapping[str, str] = field(default_factory=dict)  # keys lower-case
     body: bytes = b""
     elapsed_ms: int = 0
-    error_kind: str | None = None  # dns, connect, tls, timeout, http, too_large, redirects, bad_url, file, protocol
+    error_kind: ErrorKind | None = None
     error: str | None = None
 
     @property
@@ -93,7 +97,7 @@ class FetchResult:
         return max(0, int((when - now).total_seconds()))
 
 
-def _failure(url: str, kind: str, message: str, started: float, status: int | None = None) -> FetchResult:
+def _failure(url: str, kind: ErrorKind, message: str, started: float, status: int | None = None) -> FetchResult:
     elapsed = int((time.monotonic() - started) * 1000)
     return FetchResult(url=url, final_url=url, status=status, error_kind=kind, error=message, elapsed_ms=elapsed)
 

@@ -16,7 +16,7 @@ import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
 
 from newsd.config import Settings
@@ -35,12 +35,15 @@ log = logging.getLogger(__name__)
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
+FeedStatus = Literal["ok", "not_modified", "failed"]
+
+
 @dataclass
 class FeedOutcome:
     """How polling one feed went."""
 
     url: str
-    status: str = "ok"  # ok, not_modified, failed
+    status: FeedStatus = "ok"
     http_status: int | None = None
     articles_new: int = 0
     entries_known: int = 0
@@ -61,6 +64,15 @@ class RunSummary:
     @property
     def all_failed(self) -> bool:
         return bool(self.outcomes) and self.count("failed") == len(self.outcomes)
+
+    def line(self) -> str:
+        """The one-line summary for logs."""
+        d = self.as_dict()
+        return (
+            f"{d['feeds_polled']} feeds polled, {d['feeds_not_modified']} not modified, {d['feeds_failed']} failed; "
+            f"{d['articles_new']} new articles, {d['entries_known']} known entries, "
+            f"{d['pages_failed']} page errors in {d['duration_s']:.1f} s"
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -352,10 +364,5 @@ async def fetch_feeds(
         extractor.shutdown(wait=True)
     summary.outcomes.sort(key=lambda o: o.url)
     summary.duration_s = time.monotonic() - started
-    log.info(
-        "fetch: %d feeds polled, %d not modified, %d failed; %d new articles, %d known entries, %d page errors in %.1f s",
-        len(summary.outcomes), summary.count("not_modified"), summary.count("failed"),
-        sum(o.articles_new for o in summary.outcomes), sum(o.entries_known for o in summary.outcomes),
-        sum(len(o.page_errors) for o in summary.outcomes), summary.duration_s,
-    )
+    log.info("fetch: %s", summary.line())
     return summary
