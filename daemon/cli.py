@@ -6,7 +6,6 @@ configuration or an unusable store (the message says what to do).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
@@ -19,7 +18,7 @@ from newsd.daemon import __version__
 from newsd.daemon.cli_context import AppContext, FatalError, NewsdGroup, feed_url_argument, parse_since, pass_app
 from newsd.daemon.cli_feeds import feeds
 from newsd.daemon.output import echo_json, echo_jsonl, render_table
-from newsd.daemon.pipeline import FeedOutcome, RunSummary, fetch_feeds
+from newsd.daemon.pipeline import FeedOutcome, RunSummary, run_fetch
 from newsd.storage import Store, StoreError, queries
 
 
@@ -116,7 +115,7 @@ def fetch(app: AppContext, feeds: tuple[str, ...], as_json: bool) -> None:
         def advance(_: FeedOutcome) -> None:
             bar.update(1)
 
-        summary = asyncio.run(fetch_feeds(store, app.settings, selected, on_done=advance))
+        summary = run_fetch(store, app.settings, selected, on_done=advance)
     if as_json:
         echo_json(summary.as_dict())
     else:

@@ -343,6 +343,7 @@ async def fetch_feeds(
     # Extraction gets threads of its own: in the default pool it would queue
     # aiohttp's DNS lookups behind CPU-bound work and make them time out.
     extractor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="extract")
+
     try:
         async with Fetcher(settings.http) as fetcher:
             poller = Poller(store, fetcher, extractor)
@@ -366,3 +367,20 @@ async def fetch_feeds(
     summary.duration_s = time.monotonic() - started
     log.info("fetch: %s", summary.line())
     return summary
+
+
+def run_fetch(
+    store: Store, settings: Settings, feeds: list[dict], on_done: Callable[[FeedOutcome], None] | None = None
+) -> RunSummary:
+    """Run ``fetch_feeds`` on a fresh event loop: the one-shot ``newsd fetch``."""
+
+    async def main() -> RunSummary:
+        # aiohttp resolves host names with getaddrinfo in the loop's default
+        # pool; size it to the connection limit so lookups for many new hosts
+        # run side by side instead of queueing (and timing out) a few at a time.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=settings.http.max_connections, thread_name_prefix="resolve")
+        )
+        return await fetch_feeds(store, settings, feeds, on_done)
+
+    return asyncio.run(main())
