@@ -9,6 +9,7 @@ writer, the busy timeout rides out short write locks, and every logical write
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sqlite3
 from dataclasses import asdict
@@ -123,6 +124,7 @@ class Store:
     def __init__(self, db: Database, path: Path) -> None:
         self.db = db
         self.path = path
+        self._savepoints = itertools.count(1)
 
     def close(self) -> None:
         self.db.close()
@@ -137,7 +139,7 @@ class Store:
         """
         conn = self.db.conn
         if conn.in_transaction:
-            name = f"sp{id(object())}"
+            name = f"sp{next(self._savepoints)}"
             conn.execute(f"SAVEPOINT {name}")
             try:
                 yield
