@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,8 +13,11 @@ import click
 from newsd.config import ConfigError, Settings, load_settings
 from newsd.config.validate import normalise_feed_url
 from newsd.daemon import dates
-from newsd.storage import Store, StoreError, open_store
+from newsd.storage import Store, StoreError, is_store_failure, open_store
 from newsd.storage.store import store_failure_message
+
+
+log = logging.getLogger(__name__)
 
 
 class FatalError(click.ClickException):
@@ -29,6 +33,9 @@ class NewsdGroup(click.Group):
         try:
             return super().invoke(ctx)
         except sqlite3.Error as exc:
+            if not is_store_failure(exc):
+                raise  # newsd's own SQL is wrong: a bug, and its traceback is what to report
+            log.debug("store failure", exc_info=exc)
             app = ctx.find_object(AppContext)
             path = app.settings.storage.path if app and app._settings else Path("store")
             raise FatalError(store_failure_message(path, exc)) from None

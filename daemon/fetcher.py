@@ -150,7 +150,7 @@ class Fetcher:
             limit_per_host=self.settings.max_per_host,
             ttl_dns_cache=300,
         )
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=min(self.settings.timeout, 10))
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=min(self.settings.timeout, 10))  # total: see get()
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=timeout,
@@ -195,8 +195,13 @@ class Fetcher:
                 started = time.monotonic()
                 async with asyncio.timeout(self.settings.timeout):
                     return await self._get(url, headers, started)
+        except aiohttp.ConnectionTimeoutError:  # a TimeoutError too, so it comes first
+            connect_limit = min(self.settings.timeout, 10)
+            return _failure(url, "timeout", f"cannot connect to {urlsplit(url).hostname} within {connect_limit:g} s", started)
         except TimeoutError:
-            return _failure(url, "timeout", f"no complete response within {self.settings.timeout:g} s", started)
+            return _failure(
+                url, "timeout", f"no complete response within {self.settings.timeout:g} s (name lookup included)", started
+            )
         except aiohttp.ClientConnectorDNSError:
             return _failure(url, "dns", f"cannot resolve host {urlsplit(url).hostname!r}", started)
         except aiohttp.ClientConnectorCertificateError as exc:

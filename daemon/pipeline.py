@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -27,7 +26,7 @@ from newsd.daemon.feed import Entry, Feed, parse_feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
 from newsd.daemon.text import content_hash, word_count
 from newsd.daemon.urls import canonical_url
-from newsd.storage import ArticleRecord, PollRecord, SourceRecord, Store
+from newsd.storage import ArticleRecord, PollRecord, SourceRecord, Store, is_store_failure
 from newsd.storage.store import utc_now
 
 log = logging.getLogger(__name__)
@@ -211,9 +210,9 @@ class Poller:
                 stored_all = await self._store_entries(feed_row, feed, result.final_url, outcome, feed_log)
             except FeedError as exc:
                 outcome.status, outcome.error = "failed", str(exc)
-            except sqlite3.Error:
-                raise
             except Exception as exc:  # a bug must cost one feed, not the run
+                if is_store_failure(exc):
+                    raise  # no run can go on without its store
                 feed_log.exception("internal error while storing entries")
                 outcome.status, outcome.error = "failed", f"internal error: {exc!r}"
         if outcome.error:
@@ -255,9 +254,9 @@ class Poller:
         )
         stored_all = True
         for entry, result in zip(fresh, results):
-            if isinstance(result, sqlite3.Error):
-                raise result
             if isinstance(result, BaseException):
+                if is_store_failure(result):
+                    raise result
                 feed_log.error("internal error while storing %s", entry.link or entry.key, exc_info=result)
                 result = EntryOutcome(stored=False, page_error=f"{entry.link or entry.key}: internal error: {result!r}")
             stored_all = stored_all and result.stored
@@ -305,8 +304,8 @@ class Poller:
                 future.set_result(None)
             raise
         finally:
-            if link:
-                self._in_flight.pop(link, None)
+            if link and self._in_flight.get(link) is future:
+                del self._in_flight[link]
 
     async def _fetch_document(self, entry: Entry, local_feed: bool) -> tuple[Document | None, str | None, str | None]:
         """Download and extract an entry's page: (document, final URL, why the page is unusable)."""
@@ -342,7 +341,7 @@ async def fetch_feeds(
     summary = RunSummary()
     # Extraction gets threads of its own: in the default pool it would queue
     # aiohttp's DNS lookups behind CPU-bound work and make them time out.
-    extractor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="extract")
+    extractor = ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="extract")
 
     try:
         async with Fetcher(settings.http) as fetcher:
@@ -351,9 +350,9 @@ async def fetch_feeds(
             async def poll_one(row: dict) -> None:
                 try:
                     outcome = await poller.poll(row)
-                except sqlite3.Error:
-                    raise  # the store failed: stop the run, the CLI says what to do
                 except Exception as exc:  # a bug must cost one feed, not the run
+                    if is_store_failure(exc):
+                        raise  # the store failed: stop the run, the CLI says what to do
                     log.exception("%s: internal error while polling", row["url"])
                     outcome = FeedOutcome(url=row["url"], status="failed", error=f"internal error: {exc!r}")
                 summary.outcomes.append(outcome)
@@ -362,7 +361,7 @@ async def fetch_feeds(
 
             await asyncio.gather(*(poll_one(row) for row in feeds))
     finally:
-        extractor.shutdown(wait=True)
+        extractor.shutdown(wait=True, cancel_futures=True)
     summary.outcomes.sort(key=lambda o: o.url)
     summary.duration_s = time.monotonic() - started
     log.info("fetch: %s", summary.line())

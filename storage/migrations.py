@@ -2,7 +2,8 @@
 
 The schema version lives in ``PRAGMA user_version``; ``PRAGMA application_id``
 marks a file as a newsd store so newsd never writes into someone else's
-database. Each migration is a list of SQL statements. All pending migrations
+database. Each migration is a function that runs its SQL statements (no
+``executescript``: it would commit half-way). All pending migrations
 run in one transaction that holds the write lock, together with the version
 and application id: an interrupted first open leaves an empty file, never a
 half-built store, and two processes opening a new store at once do not race.

@@ -20,7 +20,7 @@ from typing import Iterable, Iterator
 from sqlite_utils import Database
 
 from newsd.storage.errors import StoreError
-from newsd.storage.migrations import APPLICATION_ID, LATEST_VERSION, application_id, apply_pending, is_current, schema_version
+from newsd.storage.migrations import APPLICATION_ID, LATEST_VERSION, apply_pending, is_current
 from newsd.storage.records import ArticleRecord, PollRecord, SourceRecord
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -47,20 +47,34 @@ def _check_is_newsd_file(path: Path) -> None:
         )
 
 
+def _header(db: Database) -> tuple[int, int, list[str]]:
+    """application_id, user_version and table names, read in one statement.
+
+    One statement is one snapshot: read apart, another process's migration
+    could commit in between and make a new newsd store look foreign.
+    """
+    app_id, version, tables = db.execute(
+        "SELECT (SELECT application_id FROM pragma_application_id),"
+        " (SELECT user_version FROM pragma_user_version),"
+        " (SELECT group_concat(name, char(31)) FROM sqlite_master WHERE type = 'table')"
+    ).fetchone()
+    return app_id, version, sorted(tables.split("\x1f")) if tables else []
+
+
 def _check_is_newsd_db(db: Database, path: Path) -> None:
     """Refuse another application's database and a store from a newer newsd."""
-    if application_id(db) == APPLICATION_ID:
-        version = schema_version(db)
+    app_id, version, tables = _header(db)
+    if app_id == APPLICATION_ID:
         if version > LATEST_VERSION:
             raise StoreError(
                 f"{path}: store schema version {version} is newer than this newsd knows "
                 f"({LATEST_VERSION}); upgrade newsd to use it."
             )
         return
-    if db.table_names():
+    if tables:
         raise StoreError(
             f"{path}: is a SQLite database of another application (tables: "
-            f"{', '.join(sorted(db.table_names())[:5])}); newsd will not write into it. "
+            f"{', '.join(tables[:5])}); newsd will not write into it. "
             "Choose another store path (--db PATH)."
         )
 
@@ -74,7 +88,8 @@ def _migrate(db: Database, path: Path) -> None:
         _check_is_newsd_db(db, path)  # again, under the lock: another process may have been first
         apply_pending(db)
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
 
@@ -91,8 +106,11 @@ def open_store(path: str | Path, create: bool = True) -> "Store":
         raise StoreError(f"{path}: no store here yet; run 'newsd fetch' first, or check --db / [storage] path")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: no implicit transactions; every write goes through Store.transaction().
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the store's folder: {exc}") from None
+    # Autocommit mode: no implicit transactions; every write goes through Store.transaction().
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
         db = Database(conn)
         _check_is_newsd_db(db, path)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -101,15 +119,28 @@ def open_store(path: str | Path, create: bool = True) -> "Store":
         db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, far fewer fsyncs
         _migrate(db, path)
     except sqlite3.Error as exc:
+        conn.close()
         raise StoreError(store_failure_message(path, exc)) from None
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot create the store: {exc}") from None
+    except BaseException:
+        conn.close()
+        raise
     return Store(db, path)
+
+
+def is_store_failure(exc: BaseException) -> bool:
+    """A failure of the store itself (busy, disk full, corrupt), not a bug in newsd's SQL.
+
+    Store failures stop a run with a message; IntegrityError and
+    ProgrammingError mean newsd asked for something wrong, which is a bug.
+    """
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+        exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)
+    )
 
 
 def store_failure_message(path: Path, exc: sqlite3.Error) -> str:
     """What to tell a user when SQLite fails: busy is not broken."""
-    text = str(exc)
+    text = str(exc).rstrip(".")
     if "locked" in text or "busy" in text:
         return f"{path}: the store is busy (another newsd process is writing); try again when it is done"
     return (
@@ -144,8 +175,11 @@ class Store:
             try:
                 yield
             except BaseException:
-                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                conn.execute(f"RELEASE SAVEPOINT {name}")
+                # SQLite may already have rolled the whole transaction back
+                # (disk full); then there is no savepoint left to return to.
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
                 raise
             conn.execute(f"RELEASE SAVEPOINT {name}")
             return
@@ -197,6 +231,14 @@ class Store:
         """
         wanted = list(feeds)
         urls = {url for url, *_ in wanted}
+        current = {row["url"]: row for row in self.feeds()}
+        unchanged = all(
+            (row := current.get(url)) is not None and row["origin"] == "config"
+            and (row["name"], json.loads(row["tags"]), bool(row["enabled"])) == (name, list(tags), enabled)
+            for url, name, tags, enabled in wanted
+        ) and not any(r["origin"] == "config" and r["enabled"] and u not in urls for u, r in current.items())
+        if unchanged:
+            return  # the usual case: no write, so listing feeds never waits for a writer
         with self.transaction():
             for url, name, tags, enabled in wanted:
                 self.upsert_feed(url, name, tags, enabled, origin="config")

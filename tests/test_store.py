@@ -378,3 +378,47 @@ def test_a_failed_migration_leaves_no_half_built_store(tmp_path, monkeypatch):
 def test_fts_is_what_sqlite_utils_expects(store):
     """The hand-written FTS DDL is the one sqlite-utils builds: its own tools recognise it."""
     assert store.db["articles"].detect_fts() == "articles_fts"
+
+
+def test_a_nested_failure_after_sqlite_rolled_back_keeps_the_real_error(store):
+    """When SQLite has already rolled the transaction back (disk full), the original error surfaces."""
+
+    class DiskFull(Exception):
+        pass
+
+    with pytest.raises(DiskFull):
+        with store.transaction():
+            with store.transaction():
+                store.db.execute("ROLLBACK")  # what SQLite does by itself on SQLITE_FULL
+                raise DiskFull()
+    assert not store.db.conn.in_transaction
+
+
+def test_store_failures_are_told_apart_from_bugs():
+    import sqlite3
+
+    from newsd.storage import is_store_failure
+
+    assert is_store_failure(sqlite3.OperationalError("database is locked"))
+    assert is_store_failure(sqlite3.DatabaseError("file is not a database"))
+    assert not is_store_failure(sqlite3.IntegrityError("UNIQUE constraint failed"))
+    assert not is_store_failure(sqlite3.ProgrammingError("Incorrect number of bindings"))
+    assert not is_store_failure(ValueError("x"))
+
+
+def test_syncing_unchanged_config_feeds_writes_nothing(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "sync.db"
+    wanted = [("https://a.example/rss", "A", ("x",), True)]
+    with open_store(path) as store:
+        store.sync_config_feeds(wanted)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        with open_store(path) as store:
+            store.sync_config_feeds(wanted)  # would wait and fail if it wrote
+            assert [f["name"] for f in store.feeds()] == ["A"]
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
