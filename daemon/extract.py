@@ -17,7 +17,7 @@ from trafilatura.utils import load_html
 
 from newsd.daemon.boilerplate import Removed, Rule, apply_rules, default_rules
 from newsd.daemon.dates import parse_iso
-from newsd.daemon.text import join_paragraphs, split_paragraphs
+from newsd.daemon.text import join_paragraphs, primary_language, split_paragraphs
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,7 @@ def _meta(tree: HtmlElement, *names: str) -> str | None:
 
 def _language(tree: HtmlElement) -> str | None:
     lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or _meta(tree, "og:locale")
-    if not lang:
-        return None
-    return lang.replace("_", "-").split("-")[0].strip().lower() or None
+    return primary_language(lang)
 
 
 def _split_list(value: str | list[str] | None, separators: str = ";") -> tuple[str, ...]:

@@ -19,7 +19,7 @@ import feedparser
 
 from newsd.daemon.dates import from_struct_time
 from newsd.daemon.errors import MalformedFeed, NotAFeed
-from newsd.daemon.text import html_to_text
+from newsd.daemon.text import html_to_text, looks_like_html, primary_language
 from newsd.daemon.urls import canonical_url
 
 _FEED_LINK = re.compile(
@@ -65,14 +65,6 @@ def _discover_feed_link(body: bytes, base_url: str) -> str | None:
     return None
 
 
-_HTML_START = re.compile(rb"<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
-
-
-def _looks_like_html(body: bytes) -> bool:
-    """An HTML page (or fragment of one) where a feed was expected."""
-    return _HTML_START.search(body[:4096]) is not None
-
-
 def _authors(item: Mapping[str, Any]) -> tuple[str, ...]:
     names = [a.get("name", "").strip() for a in item.get("authors", []) if isinstance(a, Mapping)]
     names = [n for n in names if n]
@@ -87,6 +79,11 @@ def _content_text(item: Mapping[str, Any]) -> str:
     return max(texts, key=len, default="")
 
 
+def _digest(title: str | None, text: str, length: int) -> str:
+    """A short hex fingerprint of an entry's title and text."""
+    return hashlib.sha256(f"{title or ''}\n{text}".encode("utf-8")).hexdigest()[:length]
+
+
 def entry_key(guid: str | None, link: str | None, title: str | None, text: str, guid_repeats: bool) -> str:
     """The entry's identity: the GUID, else the link, else a hash of title and text.
 
@@ -98,8 +95,7 @@ def entry_key(guid: str | None, link: str | None, title: str | None, text: str, 
     if link:
         # Canonical, so a rotating utm_* parameter does not make the same item new on every poll.
         return canonical_url(link)
-    digest = hashlib.sha256(f"{title or ''}\n{text}".encode("utf-8")).hexdigest()[:32]
-    return f"sha256:{digest}"
+    return f"sha256:{_digest(title, text, 32)}"
 
 
 def _entry_date(item: Mapping[str, Any]) -> Any:
@@ -119,7 +115,7 @@ def _separate_repeated_keys(entries: list[Entry]) -> tuple[Entry, ...]:
     result = []
     for entry in entries:
         if counts[entry.key] > 1:
-            digest = hashlib.sha256(f"{entry.title or ''}\n{entry.content or entry.summary}".encode("utf-8")).hexdigest()[:16]
+            digest = _digest(entry.title, entry.content or entry.summary, 16)
             entry = dataclasses.replace(entry, key=f"{entry.key} sha256:{digest}")
         result.append(entry)
     return tuple(result)
@@ -149,7 +145,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
     if not parsed.entries:
         if not body.strip():
             raise NotAFeed("empty response: the server sent no feed document")
-        if _looks_like_html(body) and not parsed.get("version"):
+        if looks_like_html(body) and not parsed.get("version"):
             hint = _discover_feed_link(body, base_url)
             advice = f"; the page names a feed at {hint}" if hint else "; use the site's RSS or Atom URL"
             raise NotAFeed("not a feed: got an HTML page" + advice)
@@ -161,7 +157,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
             raise MalformedFeed(f"malformed feed XML: {problem}")
         raise NotAFeed("not a feed: no RSS, Atom or RDF document found")
     info = parsed.feed
-    feed_language = (info.get("language") or "").split("-")[0].lower() or None
+    feed_language = primary_language(info.get("language"))
     guid_counts = Counter((item.get("id") or "").strip() for item in parsed.entries)
     entries: list[Entry] = []
     for item in parsed.entries:
@@ -180,7 +176,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
                 content=content,
                 published_at=from_struct_time(_entry_date(item)),
                 authors=_authors(item),
-                language=(item.get("language") or "").split("-")[0].lower() or feed_language,
+                language=primary_language(item.get("language")) or feed_language,
             )
         )
     return Feed(

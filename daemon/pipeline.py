@@ -24,7 +24,7 @@ from newsd.daemon.errors import FeedError
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.feed import Entry, Feed, parse_feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
-from newsd.daemon.text import content_hash, word_count
+from newsd.daemon.text import content_hash, looks_like_html, word_count
 from newsd.daemon.urls import canonical_url
 from newsd.storage import ArticleRecord, PollRecord, SourceRecord, Store, is_store_failure
 from newsd.storage.store import utc_now
@@ -90,8 +90,7 @@ def page_problem(page: FetchResult) -> str | None:
     """Why a fetched article page cannot be extracted, if it cannot."""
     if not page.ok:
         return page.error or "fetch failed"
-    body_start = page.body[:1024].lstrip().lower()
-    looks_html = body_start.startswith((b"<!doctype html", b"<html")) or b"<html" in body_start
+    looks_html = looks_like_html(page.body)
     if page.content_type and page.content_type not in HTML_TYPES and not looks_html:
         return f"not an HTML page ({page.content_type})"
     if not page.content_type and not looks_html:

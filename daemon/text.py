@@ -89,3 +89,16 @@ def content_hash(text: str) -> str:
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+_HTML_START = re.compile(rb"<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Whether a body is an HTML page (or a fragment of one), whatever its Content-Type says."""
+    return _HTML_START.search(body[:4096]) is not None
+
+
+def primary_language(tag: str | None) -> str | None:
+    """The primary subtag of a language tag or locale: 'en-GB' and 'en_GB' give 'en'."""
+    return (tag or "").replace("_", "-").split("-")[0].strip().lower() or None

@@ -229,22 +229,23 @@ class Store:
         Feeds that left the config are disabled, not deleted: their articles
         and history stay, and re-adding them resumes where they were.
         """
-        wanted = list(feeds)
-        urls = {url for url, *_ in wanted}
+        wanted = {url: (name, list(tags), enabled) for url, name, tags, enabled in feeds}
         current = {row["url"]: row for row in self.feeds()}
-        unchanged = all(
-            (row := current.get(url)) is not None and row["origin"] == "config"
-            and (row["name"], json.loads(row["tags"]), bool(row["enabled"])) == (name, list(tags), enabled)
-            for url, name, tags, enabled in wanted
-        ) and not any(r["origin"] == "config" and r["enabled"] and u not in urls for u, r in current.items())
-        if unchanged:
+
+        def as_configured(row: dict | None, name: str | None, tags: list[str], enabled: bool) -> bool:
+            return row is not None and row["origin"] == "config" and (
+                row["name"], json.loads(row["tags"]), bool(row["enabled"])) == (name, tags, enabled)
+
+        changed = {url: values for url, values in wanted.items() if not as_configured(current.get(url), *values)}
+        left = [row["id"] for url, row in current.items()
+                if row["origin"] == "config" and row["enabled"] and url not in wanted]
+        if not changed and not left:
             return  # the usual case: no write, so listing feeds never waits for a writer
         with self.transaction():
-            for url, name, tags, enabled in wanted:
+            for url, (name, tags, enabled) in changed.items():
                 self.upsert_feed(url, name, tags, enabled, origin="config")
-            for row in self.db.table("feeds").rows_where("origin = 'config' AND enabled = 1"):
-                if row["url"] not in urls:
-                    self.db.table("feeds").update(row["id"], {"enabled": 0})
+            for feed_id in left:
+                self.db.table("feeds").update(feed_id, {"enabled": 0})
 
     def remove_feed(self, url: str) -> bool:
         """Delete a feed and its poll log; its articles stay. True when it existed."""
@@ -317,6 +318,7 @@ class Store:
 
         Plain SQL: this runs once per feed per poll, the steady-state hot path.
         """
+        values = asdict(poll)
         with self.transaction():
             self.db.execute(
                 """
@@ -327,10 +329,10 @@ class Store:
                     etag = :etag, last_modified = :last_modified
                 WHERE id = :feed_id
                 """,
-                asdict(poll),
+                values,
             )
             self.db.execute(
                 "INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, bytes, new_entries, page_errors, error)"
                 " VALUES (:feed_id, :started_at, :duration_ms, :http_status, :bytes, :new_entries, :page_errors, :error)",
-                asdict(poll),
+                values,
             )
