@@ -114,7 +114,42 @@ def _m001_initial(db: Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_m001_initial]
+# Raw pages for re-extraction, and the per-site paragraph counts that find
+# boilerplate no rule names. The pages live in a table of their own so that
+# scans of articles (search, listing, stats) never read past the blobs.
+_M002_TABLES = [
+    """
+    CREATE TABLE article_html (
+        article_id      INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        url             TEXT,
+        compression     TEXT NOT NULL,
+        html            BLOB NOT NULL,
+        fetched_at      TEXT NOT NULL
+    )""",
+    """
+    CREATE TABLE sites (
+        site            TEXT PRIMARY KEY,
+        articles        INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID""",
+    """
+    CREATE TABLE site_paragraphs (
+        site            TEXT NOT NULL,
+        key             TEXT NOT NULL,
+        articles        INTEGER NOT NULL,
+        first_seq       INTEGER NOT NULL,
+        sample          TEXT,
+        PRIMARY KEY (site, key)
+    ) WITHOUT ROWID""",
+]
+
+
+def _m002_pages_and_sites(db: Database) -> None:
+    """article_html, sites and site_paragraphs."""
+    for statement in _M002_TABLES:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_m001_initial, _m002_pages_and_sites]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -1,4 +1,4 @@
-"""Plain values the store writes. The pipeline builds them; the store knows no HTTP."""
+"""Plain values the store writes and reads back. The pipeline builds them; the store knows no HTTP."""
 
 from __future__ import annotations
 
@@ -54,3 +54,31 @@ class PollRecord:
     # The validators for the next conditional GET, written as given.
     etag: str | None = None
     last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """An article's raw page, compressed, kept so it can be extracted again."""
+
+    url: str  # the final URL the page came from, as fetched (not canonicalised)
+    compression: str  # how ``html`` is packed: 'zlib'
+    html: bytes  # the page's bytes exactly as received, compressed
+    fetched_at: str
+
+
+@dataclass(frozen=True)
+class ParagraphStat:
+    """How often one normalised paragraph appeared in a site's articles."""
+
+    key: str
+    articles: int  # distinct articles of the site that carried it
+    first_seq: int  # the site's article count when it was first seen (1 = the site's first article)
+    sample: str | None  # its first 200 characters, once seen twice
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """An article with its kept page, as re-extraction reads it."""
+
+    article: dict  # the articles row
+    page: PageRecord | None  # None when no page was kept

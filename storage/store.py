@@ -15,16 +15,25 @@ import sqlite3
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from sqlite_utils import Database
 
 from newsd.storage.errors import StoreError
 from newsd.storage.migrations import APPLICATION_ID, LATEST_VERSION, apply_pending, is_current
-from newsd.storage.records import ArticleRecord, PollRecord, SourceRecord
+from newsd.storage.records import ArticleRecord, PageRecord, ParagraphStat, PollRecord, SourceRecord, StoredPage
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+SAMPLE_CHARS = 200  # of a recurring paragraph, kept for --explain and debugging
+# Paragraphs a site showed once, this many of its articles ago, are forgotten:
+# most paragraphs are story text that never recurs, and one seen again after
+# that long is as good as new. Checked every PRUNE_EVERY articles of the site.
+PRUNE_AFTER = 1000
+PRUNE_EVERY = 100
+# Columns re-extraction may change; url, fetched_at and feed_id stay.
+CONTENT_COLUMNS = ("title", "text", "authors", "published_at", "language", "site_name", "word_count",
+                   "content_hash", "text_source", "page_error")
 
 
 def utc_now() -> str:
@@ -289,8 +298,9 @@ class Store:
             )
         return cursor.rowcount == 1
 
-    def add_article(self, article: ArticleRecord, source: SourceRecord) -> tuple[int, bool]:
-        """Store a story with its first source, in one transaction.
+    def add_article(self, article: ArticleRecord, source: SourceRecord,
+                    page: PageRecord | None = None) -> tuple[int, bool]:
+        """Store a story with its first source and its raw page, in one transaction.
 
         When another writer stored the same canonical URL first, only the
         source is added. Returns (article id, whether the article is new).
@@ -311,6 +321,11 @@ class Store:
             article_id = cursor.lastrowid
             assert article_id is not None
             self.add_source(article_id, source)
+            if page is not None:
+                self.db.execute(
+                    "INSERT INTO article_html (article_id, url, compression, html, fetched_at) VALUES (?, ?, ?, ?, ?)",
+                    [article_id, page.url, page.compression, page.html, page.fetched_at],
+                )
         return article_id, True
 
     def record_poll(self, poll: PollRecord) -> None:
@@ -336,3 +351,123 @@ class Store:
                 " VALUES (:feed_id, :started_at, :duration_ms, :http_status, :bytes, :new_entries, :page_errors, :error)",
                 values,
             )
+
+    # -- site-learned boilerplate -----------------------------------------------
+
+    def learn_site_paragraphs(self, site: str, samples: Mapping[str, str]) -> int:
+        """Count one more article of ``site`` carrying these paragraphs (key → text).
+
+        Call once per new article, inside the transaction that stores it.
+        Returns the site's article count, this article included. The sample
+        is kept from a paragraph's second sighting on: most paragraphs are
+        seen once, and their text is already in the article.
+        """
+        with self.transaction():
+            seq = self.db.execute(
+                "INSERT INTO sites (site, articles) VALUES (?, 1)"
+                " ON CONFLICT (site) DO UPDATE SET articles = articles + 1 RETURNING articles",
+                [site],
+            ).fetchall()[0][0]  # fetchall: a RETURNING statement is done only once read to the end
+            self.db.conn.executemany(
+                "INSERT INTO site_paragraphs (site, key, articles, first_seq, sample) VALUES (:site, :key, 1, :seq, NULL)"
+                " ON CONFLICT (site, key) DO UPDATE SET articles = articles + 1, sample = COALESCE(sample, :sample)",
+                [{"site": site, "key": key, "seq": seq, "sample": text[:SAMPLE_CHARS]} for key, text in samples.items()],
+            )
+            if seq % PRUNE_EVERY == 0:
+                self.db.execute(
+                    "DELETE FROM site_paragraphs WHERE site = ? AND articles = 1 AND first_seq <= ?",
+                    [site, seq - PRUNE_AFTER],
+                )
+        return seq
+
+    def site_paragraphs(self, site: str, keys: Iterable[str] | None = None,
+                        min_articles: int = 1) -> tuple[int, list[ParagraphStat]]:
+        """The site's article count and the counts of its paragraphs.
+
+        Only ``keys`` when given (the paragraphs of one article), else every
+        paragraph seen in at least ``min_articles`` articles.
+        """
+        row = self.db.execute("SELECT articles FROM sites WHERE site = ?", [site]).fetchone()
+        if row is None:
+            return 0, []
+        sql = "SELECT key, articles, first_seq, sample FROM site_paragraphs WHERE site = ? AND articles >= ?"
+        params: list[object] = [site, min_articles]
+        stats: list[ParagraphStat] = []
+        if keys is None:
+            stats = [ParagraphStat(*r) for r in self.db.execute(sql, params)]
+        else:
+            keys = list(keys)
+            for start in range(0, len(keys), 500):  # stay under SQLite's variable limit
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(f"{sql} AND key IN ({marks})", [*params, *chunk])
+                stats.extend(ParagraphStat(*r) for r in rows)
+        return row[0], stats
+
+    # -- re-extraction ------------------------------------------------------------
+
+    @staticmethod
+    def _reextract_filter(feed_id: int | None, since: str | None) -> tuple[str, list[object]]:
+        where, params = [], []
+        if feed_id is not None:
+            # Every article the feed carried, not only those it brought first.
+            where.append("EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.id AND s.feed_id = ?)")
+            params.append(feed_id)
+        if since is not None:
+            where.append("a.fetched_at >= ?")
+            params.append(since)
+        return " AND ".join(where) or "1", params
+
+    def count_articles(self, feed_id: int | None = None, since: str | None = None) -> int:
+        """How many articles re-extraction with these filters goes over."""
+        where, params = self._reextract_filter(feed_id, since)
+        return self.db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
+
+    def stored_pages(self, feed_id: int | None = None, since: str | None = None,
+                     batch_size: int = 50) -> Iterator[list[StoredPage]]:
+        """Articles with their kept pages, in batches by id.
+
+        A batch at a time: only ``batch_size`` pages are ever in memory, and
+        each batch is its own query, so writes between batches are fine.
+        """
+        where, params = self._reextract_filter(feed_id, since)
+        sql = (
+            "SELECT a.*, h.url AS page_url, h.compression, h.html, h.fetched_at AS page_fetched_at"
+            f" FROM articles a LEFT JOIN article_html h ON h.article_id = a.id WHERE a.id > ? AND {where}"
+            " ORDER BY a.id LIMIT ?"
+        )
+        after = 0
+        while True:
+            cursor = self.db.execute(sql, [after, *params, batch_size])
+            names = [d[0] for d in cursor.description]
+            batch = []
+            for values in cursor.fetchall():
+                row = dict(zip(names, values))
+                page = None
+                if row["html"] is not None:
+                    page = PageRecord(url=row["page_url"], compression=row["compression"], html=row["html"],
+                                      fetched_at=row["page_fetched_at"])
+                for name in ("page_url", "compression", "html", "page_fetched_at"):
+                    del row[name]
+                batch.append(StoredPage(article=row, page=page))
+            if not batch:
+                return
+            yield batch
+            after = batch[-1].article["id"]
+
+    def update_articles(self, articles: Mapping[int, ArticleRecord]) -> None:
+        """Write re-extracted content over stored articles, all in one transaction.
+
+        The articles_au trigger keeps the full-text index in step.
+        """
+        if not articles:
+            return
+        assignments = ", ".join(f"{name} = :{name}" for name in CONTENT_COLUMNS)
+        rows = []
+        for article_id, article in articles.items():
+            row = {name: getattr(article, name) for name in CONTENT_COLUMNS}
+            row["authors"] = json.dumps(list(article.authors), ensure_ascii=False)
+            row["id"] = article_id
+            rows.append(row)
+        with self.transaction():
+            self.db.conn.executemany(f"UPDATE articles SET {assignments} WHERE id = :id", rows)

@@ -422,3 +422,160 @@ def test_syncing_unchanged_config_feeds_writes_nothing(tmp_path):
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+
+
+# -- schema v2: kept pages, site paragraph counts, re-extraction -------------------------------
+
+
+def make_v1_store(path: Path) -> None:
+    """A store as newsd with schema 1 left it, holding one article."""
+    from newsd.storage import migrations
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = migrations.Database(conn)
+    migrations._m001_initial(db)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO feeds (url, created_at) VALUES ('https://e.com/rss', ?)", [NOW])
+    conn.execute(
+        "INSERT INTO articles (url, title, text, fetched_at, feed_id, word_count, content_hash, text_source)"
+        " VALUES ('https://e.com/a', 'Old story', 'The archive mentions quagmires.', ?, 1, 4, 'h', 'page')",
+        [NOW],
+    )
+    conn.execute(
+        "INSERT INTO article_sources (article_id, feed_id, url, entry_key, seen_at) VALUES (1, 1, 'https://e.com/a', 'g', ?)",
+        [NOW],
+    )
+    conn.close()
+
+
+def test_a_v1_store_upgrades_in_place_and_keeps_its_data(tmp_path):
+    path = tmp_path / "v1.db"
+    make_v1_store(path)
+    with open_store(path) as store:
+        assert pragma(store, "user_version") == LATEST_VERSION == 2
+        assert {"article_html", "sites", "site_paragraphs"} <= set(store.db.table_names())
+        row = queries.article(store.db, 1)
+        assert (row["title"], row["text"], len(row["sources"])) == ("Old story", "The archive mentions quagmires.", 1)
+        assert [r["id"] for r in queries.search(store.db, "quagmires")] == [1]
+        assert store.db["article_html"].count == 0  # pages fetched before v2 were not kept
+        new_id, created = store.add_article(article(url="https://e.com/b"), source(1, "g2", "https://e.com/b"))
+        assert created and new_id == 2
+
+
+def test_a_failed_v2_migration_leaves_the_v1_store_as_it_was(tmp_path, monkeypatch):
+    from newsd.storage import migrations
+
+    path = tmp_path / "v1.db"
+    make_v1_store(path)
+
+    def boom(db):
+        db.execute("CREATE TABLE article_html (article_id INTEGER PRIMARY KEY)")
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [migrations._m001_initial, boom])
+    with pytest.raises(RuntimeError):
+        open_store(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'article_html'").fetchone()[0] == 0
+    assert conn.execute("SELECT title FROM articles").fetchall() == [("Old story",)]
+    conn.close()
+    monkeypatch.undo()
+    with open_store(path) as store:
+        assert pragma(store, "user_version") == LATEST_VERSION
+        assert store.db["articles"].count == 1
+
+
+def test_add_article_keeps_the_page_compressed_and_gives_it_back(store, feed_id):
+    from newsd.storage import pack_page, unpack_page
+
+    body = "<html><body><p>Grüße aus Köln</p></body></html>".encode("latin-1") * 50
+    page = pack_page("https://e.com/a?utm_source=x", body, NOW)
+    article_id, _ = store.add_article(article(), source(feed_id), page)
+    row = store.db.execute("SELECT url, compression, length(html), fetched_at FROM article_html WHERE article_id = ?",
+                           [article_id]).fetchone()
+    assert row[0] == "https://e.com/a?utm_source=x" and row[1] == "zlib" and row[3] == NOW
+    assert row[2] < len(body)  # compressed
+    ((stored,),) = list(store.stored_pages())
+    assert stored.article["id"] == article_id and stored.page is not None
+    assert unpack_page(stored.page) == body  # the bytes exactly, not re-encoded
+
+
+def test_a_second_source_of_a_known_article_keeps_the_first_page(store, feed_id):
+    from newsd.storage import pack_page
+
+    store.add_article(article(), source(feed_id), pack_page("https://e.com/a", b"<p>first</p>", NOW))
+    _, created = store.add_article(article(), source(feed_id, "other"), pack_page("https://e.com/a", b"<p>second</p>", NOW))
+    assert not created
+    assert store.db["article_html"].count == 1
+
+
+def test_deleting_an_article_deletes_its_page(store, feed_id):
+    from newsd.storage import pack_page
+
+    article_id, _ = store.add_article(article(), source(feed_id), pack_page("https://e.com/a", b"<p>x</p>", NOW))
+    store.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+    assert store.db["article_html"].count == 0
+
+
+def test_site_paragraph_counts(store):
+    assert store.learn_site_paragraphs("e.com", {"footer": "Donate now", "story1": "First story"}) == 1
+    assert store.learn_site_paragraphs("e.com", {"footer": "Donate now", "story2": "Second story"}) == 2
+    assert store.learn_site_paragraphs("other.org", {"footer": "Donate now"}) == 1
+    count, stats = store.site_paragraphs("e.com")
+    by_key = {s.key: s for s in stats}
+    assert count == 2
+    assert (by_key["footer"].articles, by_key["footer"].first_seq, by_key["footer"].sample) == (2, 1, "Donate now")
+    assert (by_key["story2"].articles, by_key["story2"].first_seq, by_key["story2"].sample) == (1, 2, None)
+    assert [s.key for s in store.site_paragraphs("e.com", min_articles=2)[1]] == ["footer"]
+    assert [s.key for s in store.site_paragraphs("e.com", keys=["story1", "unknown"])[1]] == ["story1"]
+    assert store.site_paragraphs("unknown.net") == (0, [])
+
+
+def test_site_paragraphs_seen_once_long_ago_are_forgotten(store, monkeypatch):
+    from newsd.storage import store as store_module
+
+    monkeypatch.setattr(store_module, "PRUNE_AFTER", 3)
+    monkeypatch.setattr(store_module, "PRUNE_EVERY", 5)
+    store.learn_site_paragraphs("e.com", {"once": "x", "footer": "f"})
+    for i in range(4):
+        store.learn_site_paragraphs("e.com", {f"story{i}": "s", "footer": "f"})
+    keys = {s.key for s in store.site_paragraphs("e.com")[1]}
+    # At the 5th article: seen once at article <= 2 is forgotten; the footer stays.
+    assert "once" not in keys and "story0" not in keys
+    assert {"footer", "story1", "story2", "story3"} <= keys
+
+
+def test_stored_pages_filters_and_batches(store, feed_id):
+    from newsd.storage import pack_page
+
+    other_feed = store.upsert_feed("https://other.com/rss", None, [], True, origin="cli")["id"]
+    for i in range(5):
+        page = pack_page(f"https://e.com/{i}", b"<p>x</p>", NOW) if i != 2 else None
+        fetched = "2025-01-0%dT00:00:00Z" % (i + 1)
+        store.add_article(article(url=f"https://e.com/{i}", fetched_at=fetched), source(feed_id, f"k{i}", f"https://e.com/{i}"), page)
+    store.add_source(5, source(other_feed, "k-other", "https://e.com/4"))
+    batches = list(store.stored_pages(batch_size=2))
+    assert [[p.article["id"] for p in b] for b in batches] == [[1, 2], [3, 4], [5]]
+    assert [p.page is None for b in batches for p in b] == [False, False, True, False, False]
+    assert [p.article["id"] for b in store.stored_pages(feed_id=other_feed) for p in b] == [5]
+    assert [p.article["id"] for b in store.stored_pages(since="2025-01-04T00:00:00Z") for p in b] == [4, 5]
+    assert store.count_articles() == 5
+    assert store.count_articles(feed_id=other_feed, since="2025-01-05T00:00:00Z") == 1
+
+
+def test_update_articles_rewrites_content_and_the_search_index(store, feed_id):
+    from dataclasses import replace
+
+    first = article(text="The mayor opened the zeppelinhangar today.")
+    article_id, _ = store.add_article(first, source(feed_id))
+    cleaner = replace(first, text="The mayor opened the hangar today.", title="New title", authors=("A", "B"),
+                      word_count=6, content_hash="h2", url="https://ignored.example/", fetched_at="2030-01-01T00:00:00Z")
+    store.update_articles({article_id: cleaner})
+    row = queries.article(store.db, article_id)
+    assert (row["text"], row["title"], row["authors"], row["word_count"], row["content_hash"]) == (
+        cleaner.text, "New title", ["A", "B"], 6, "h2")
+    assert (row["url"], row["fetched_at"]) == ("https://e.com/a", NOW)  # identity and history stay
+    assert queries.search(store.db, "zeppelinhangar") == []
+    assert [r["id"] for r in queries.search(store.db, "hangar")] == [article_id]
