@@ -12,13 +12,14 @@ from newsd.config.loader import (
     missing_local_feeds,
     starter_config_text,
 )
-from newsd.config.settings import FeedSettings, HttpSettings, Settings, StorageSettings
+from newsd.config.settings import FeedSettings, HttpSettings, Settings, SiteLearningSettings, StorageSettings
 
 __all__ = [
     "ConfigError",
     "FeedSettings",
     "HttpSettings",
     "Settings",
+    "SiteLearningSettings",
     "StorageSettings",
     "bundled_example_path",
     "find_config",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
-from newsd.config.settings import Settings, StorageSettings
+from newsd.config.settings import Settings
 from newsd.config.validate import parse_settings
 
 
@@ -93,5 +93,5 @@ def load_settings(
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     db_path = db or env.get("NEWSD_DB")
     if db_path:
-        settings = dataclasses.replace(settings, storage=StorageSettings(path=Path(db_path).expanduser()))
+        settings = dataclasses.replace(settings, storage=dataclasses.replace(settings.storage, path=Path(db_path).expanduser()))
     return settings

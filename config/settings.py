@@ -10,9 +10,10 @@ DEFAULT_USER_AGENT = "newsd/0.1 (+https://github.com/newsd/newsd)"
 
 @dataclass(frozen=True)
 class StorageSettings:
-    """Where the SQLite store lives."""
+    """Where the SQLite store lives and what it keeps."""
 
     path: Path = Path("newsd.db")
+    keep_html: bool = True  # keep each article's raw page (compressed) for newsd reextract
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,15 @@ class HttpSettings:
     max_redirects: int = 5
     max_connections: int = 64  # in flight at once, all hosts together
     max_per_host: int = 4  # in flight at once to one host
+
+
+@dataclass(frozen=True)
+class SiteLearningSettings:
+    """When a paragraph that recurs across a site's articles counts as its boilerplate."""
+
+    enabled: bool = True
+    min_articles: int = 3  # seen in at least this many distinct articles of the site
+    min_share: float = 0.5  # and in at least this share of the site's articles since first seen
 
 
 @dataclass(frozen=True)
@@ -44,13 +54,14 @@ class Settings:
     source: str  # the config file these came from, for messages
     storage: StorageSettings = field(default_factory=StorageSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
+    site_learning: SiteLearningSettings = field(default_factory=SiteLearningSettings)
     feeds: tuple[FeedSettings, ...] = ()
 
     def as_dict(self) -> dict:
         """Plain data for printing (``newsd config check``)."""
         return {
             "source": self.source,
-            "storage": {"path": str(self.storage.path)},
+            "storage": {"path": str(self.storage.path), "keep_html": self.storage.keep_html},
             "http": {
                 "user_agent": self.http.user_agent,
                 "timeout": self.http.timeout,
@@ -58,6 +69,11 @@ class Settings:
                 "max_redirects": self.http.max_redirects,
                 "max_connections": self.http.max_connections,
                 "max_per_host": self.http.max_per_host,
+            },
+            "site_learning": {
+                "enabled": self.site_learning.enabled,
+                "min_articles": self.site_learning.min_articles,
+                "min_share": self.site_learning.min_share,
             },
             "feeds": [
                 {"url": f.url, "name": f.name, "tags": list(f.tags), "enabled": f.enabled}

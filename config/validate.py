@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from newsd.config.settings import FeedSettings, HttpSettings, Settings, StorageSettings
+from newsd.config.settings import FeedSettings, HttpSettings, Settings, SiteLearningSettings, StorageSettings
 
-SECTIONS = ("storage", "http", "feeds")
-STORAGE_KEYS = ("path",)
+SECTIONS = ("storage", "http", "site_learning", "feeds")
+STORAGE_KEYS = ("path", "keep_html")
+SITE_LEARNING_KEYS = ("enabled", "min_articles", "min_share")
 HTTP_KEYS = ("user_agent", "timeout", "max_bytes", "max_redirects", "max_connections", "max_per_host")
 FEED_KEYS = ("url", "name", "tags", "enabled")
 
@@ -118,8 +119,32 @@ def _storage(raw: Any, problems: Problems) -> StorageSettings:
         return StorageSettings()
     _check_keys(raw, STORAGE_KEYS, "storage.", problems)
     path = _typed(raw, "path", "storage.", problems, "a string", lambda v: isinstance(v, str) and v.strip() != "")
-    # The store path is relative to the working directory, like any CLI's output file.
-    return StorageSettings(path=Path(path).expanduser()) if path else StorageSettings()
+    keep_html = _typed(raw, "keep_html", "storage.", problems, "true or false", lambda v: isinstance(v, bool))
+    values: dict[str, Any] = {}
+    if path:
+        # The store path is relative to the working directory, like any CLI's output file.
+        values["path"] = Path(path).expanduser()
+    if keep_html is not None:
+        values["keep_html"] = keep_html
+    return StorageSettings(**values)
+
+
+def _site_learning(raw: Any, problems: Problems) -> SiteLearningSettings:
+    if not isinstance(raw, dict):
+        problems.add("site_learning", "expected a table [site_learning]")
+        return SiteLearningSettings()
+    p = "site_learning."
+    _check_keys(raw, SITE_LEARNING_KEYS, p, problems)
+    values = {
+        "enabled": _typed(raw, "enabled", p, problems, "true or false", lambda v: isinstance(v, bool)),
+        # Two is the least that can mean "recurs"; one would make every paragraph boilerplate.
+        "min_articles": _typed(raw, "min_articles", p, problems, "an integer >= 2", lambda v: _is_int(v) and v >= 2),
+        "min_share": _typed(raw, "min_share", p, problems, "a number above 0 and at most 1",
+                            lambda v: _positive_number(v) and v <= 1),
+    }
+    if values["min_share"] is not None:
+        values["min_share"] = float(values["min_share"])
+    return SiteLearningSettings(**{k: v for k, v in values.items() if v is not None})
 
 
 def _http(raw: Any, problems: Problems) -> HttpSettings:
@@ -171,6 +196,7 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
     _check_keys(raw, SECTIONS, "", problems)
     storage = _storage(raw.get("storage", {}), problems)
     http = _http(raw.get("http", {}), problems)
+    site_learning = _site_learning(raw.get("site_learning", {}), problems)
     feeds: list[FeedSettings] = []
     raw_feeds = raw.get("feeds", [])
     if not isinstance(raw_feeds, list):
@@ -186,5 +212,5 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
             continue
         seen[feed.url] = index
         feeds.append(feed)
-    settings = Settings(source=source, storage=storage, http=http, feeds=tuple(feeds))
+    settings = Settings(source=source, storage=storage, http=http, site_learning=site_learning, feeds=tuple(feeds))
     return settings, problems.items

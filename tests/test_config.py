@@ -261,3 +261,39 @@ def test_bundled_example_loads_through_load_settings():
     settings = load_settings(str(bundled_example_path()), env={})
     assert any(f.url.endswith("sample/feed.xml") for f in settings.feeds)
     assert len({f.url for f in settings.feeds}) == len(settings.feeds)
+
+
+def test_keep_html_and_site_learning_settings():
+    raw = {"storage": {"keep_html": False}, "site_learning": {"enabled": False, "min_articles": 4, "min_share": 1}}
+    settings, problems = parse_settings(raw, "test.toml", Path("/cfg"))
+    assert problems == []
+    assert settings.storage.keep_html is False
+    learning = settings.site_learning
+    assert (learning.enabled, learning.min_articles, learning.min_share) == (False, 4, 1.0)
+    assert settings.as_dict()["storage"]["keep_html"] is False
+    assert settings.as_dict()["site_learning"] == {"enabled": False, "min_articles": 4, "min_share": 1.0}
+    defaults, _ = parse_settings({}, "test.toml", Path("/cfg"))
+    assert defaults.storage.keep_html is True
+    assert (defaults.site_learning.enabled, defaults.site_learning.min_articles, defaults.site_learning.min_share) == (True, 3, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value"),
+    [
+        ("storage", "keep_html", "no"),
+        ("site_learning", "enabled", 1),
+        ("site_learning", "min_articles", 1),
+        ("site_learning", "min_articles", 2.5),
+        ("site_learning", "min_share", 0),
+        ("site_learning", "min_share", 1.5),
+    ],
+)
+def test_bad_keep_html_and_site_learning_values_name_their_key(table, key, value):
+    (problem,) = problems_of({table: {key: value}})
+    assert f"{table}.{key}" in problem and "expected" in problem
+
+
+def test_db_override_keeps_the_other_storage_settings(tmp_path):
+    cli = write(tmp_path / "cli.toml", '[storage]\npath = "config.db"\nkeep_html = false\n')
+    settings = load_settings(str(cli), db="flag.db", env={})
+    assert settings.storage.path == Path("flag.db") and settings.storage.keep_html is False
