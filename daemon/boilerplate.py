@@ -14,7 +14,20 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from newsd.daemon.page_facts import PageFacts, fold
+
 ACTIONS = ("drop", "author", "source")
+POSITIONS = ("any", "first", "last")
+
+# Structural checks: boilerplate recognised by the page's markup, not by its
+# words. They have names like rules so --explain and the config can name them.
+LINK_BLOCK = "link-block"  # a short block that is (almost) all link text
+IMAGE_CAPTION = "image-caption"  # the text of a figure caption or credit
+HEADLINE = "headline"  # the title repeated as the first paragraph
+ORPHAN_HEADING = "orphan-heading"  # a heading left with no story text under it
+STRUCTURAL_CHECKS = (LINK_BLOCK, IMAGE_CAPTION, HEADLINE, ORPHAN_HEADING)
+LINK_BLOCK_MIN_SHARE = 0.7
+LONG_SENTENCE_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -25,6 +38,15 @@ class Rule:
     action: str
     max_chars: int
     patterns: tuple[re.Pattern[str], ...]
+    position: str = "any"  # "first"/"last": only within `span` paragraphs of that end
+    span: int = 3
+
+    def applies_at(self, index: int, count: int) -> bool:
+        if self.position == "first":
+            return index < self.span
+        if self.position == "last":
+            return index >= count - self.span
+        return True
 
     def match(self, paragraph: str) -> re.Match[str] | None:
         if len(paragraph) > self.max_chars:
@@ -69,7 +91,13 @@ def compile_rules(data: dict[str, Any], source: str = "rules") -> tuple[Rule, ..
             raise ValueError(f"{where} ({name}): bad pattern: {exc}") from None
         if action != "drop" and any("value" not in p.groupindex for p in patterns):
             raise ValueError(f"{where} ({name}): action {action!r} needs a (?P<value>...) group in every pattern")
-        rules.append(Rule(name=name, action=action, max_chars=int(raw.get("max_chars", 300)), patterns=patterns))
+        position = raw.get("position", "any")
+        if position not in POSITIONS:
+            raise ValueError(f"{where} ({name}): position must be one of {', '.join(POSITIONS)}, not {position!r}")
+        rules.append(Rule(
+            name=name, action=action, max_chars=int(raw.get("max_chars", 300)), patterns=patterns,
+            position=position, span=int(raw.get("span", 3)),
+        ))
     return tuple(rules)
 
 
@@ -80,23 +108,96 @@ def default_rules() -> tuple[Rule, ...]:
     return compile_rules(tomllib.loads(text), "boilerplate.toml")
 
 
-def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...]) -> Cleaned:
-    """Split paragraphs into story and boilerplate; bylines and credits become metadata."""
-    kept: list[str] = []
-    removed: list[Removed] = []
+def _structural_check(paragraph: str, index: int, facts: PageFacts, title: str | None,
+                      disabled: frozenset[str]) -> str | None:
+    """The name of the markup check that marks ``paragraph`` as boilerplate, if any."""
+    if index == 0 and title and HEADLINE not in disabled and _repeats_title(paragraph, title):
+        return HEADLINE
+    if LINK_BLOCK not in disabled and facts.link_share(paragraph) >= LINK_BLOCK_MIN_SHARE \
+            and not _is_long_sentence(paragraph):
+        return LINK_BLOCK
+    if IMAGE_CAPTION not in disabled and facts.is_caption(paragraph):
+        return IMAGE_CAPTION
+    return None
+
+
+def _is_long_sentence(paragraph: str) -> bool:
+    # A whole linked sentence in the story ("X said so last year.") is text; a
+    # related-story link is a headline, which has no full stop.
+    return len(paragraph) > LONG_SENTENCE_CHARS and paragraph.rstrip()[-1:] in ".!?…\"”»"
+
+
+def _repeats_title(paragraph: str, title: str) -> bool:
+    """The headline again, maybe with the site's name after a separator."""
+    paragraph, title = fold(paragraph).casefold(), fold(title).casefold()
+    if paragraph == title:
+        return True
+    longer, shorter = (paragraph, title) if len(paragraph) > len(title) else (title, paragraph)
+    return len(shorter) >= 20 and longer.startswith(shorter) and longer[len(shorter):].lstrip()[:1] in ("|", "-", "–", "—", ":")
+
+
+def _drop_orphan_headings(kept: list[tuple[int, str]], removed: dict[int, Removed], count: int,
+                          facts: PageFacts) -> tuple[list[tuple[int, str]], list[int]]:
+    """Headings left with no story text under them.
+
+    A heading is an orphan when nothing is kept between it and the next
+    heading, and either the rules removed what was there ("Newsletter",
+    "Related") or it trails at the end of the text. A headline followed
+    directly by a subheading is not an orphan.
+    """
+    orphans: set[int] = set()
+    next_index = count  # original index of the next kept block after the one at hand
+    next_is_heading_or_end = True
+    for position in range(len(kept) - 1, -1, -1):
+        index, paragraph = kept[position]
+        heading = facts.is_heading(paragraph)
+        if heading and next_is_heading_or_end:
+            emptied = any(i in removed for i in range(index + 1, next_index))
+            if emptied or next_index == count:
+                orphans.add(position)
+                continue  # an orphan does not shelter the heading above it
+        next_index, next_is_heading_or_end = index, heading
+    return [item for position, item in enumerate(kept) if position not in orphans], [kept[p][0] for p in sorted(orphans)]
+
+
+def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts | None = None,
+                title: str | None = None, disabled: frozenset[str] = frozenset()) -> Cleaned:
+    """Split paragraphs into story and boilerplate; bylines and credits become metadata.
+
+    ``facts`` (what the markup says about each block) enables the structural
+    checks; ``disabled`` names rules and checks to skip.
+    """
+    facts = facts or PageFacts()
+    kept: list[tuple[int, str]] = []
+    removed: dict[int, Removed] = {}
     authors: list[str] = []
     site_name: str | None = None
-    for paragraph in paragraphs:
+    count = len(paragraphs)
+    for index, paragraph in enumerate(paragraphs):
+        check = _structural_check(paragraph, index, facts, title, disabled)
+        if check:
+            removed[index] = Removed(paragraph, check)
+            continue
         for rule in rules:
+            if rule.name in disabled or not rule.applies_at(index, count):
+                continue
             found = rule.match(paragraph)
             if not found:
                 continue
-            removed.append(Removed(paragraph, rule.name))
+            removed[index] = Removed(paragraph, rule.name)
             if rule.action == "author":
                 authors.extend(a.strip() for a in re.split(r",| and | und ", found["value"]) if a.strip())
             elif rule.action == "source" and site_name is None:
                 site_name = found["value"].strip()
             break
         else:
-            kept.append(paragraph)
-    return Cleaned(tuple(kept), tuple(removed), tuple(dict.fromkeys(authors)), site_name)
+            kept.append((index, paragraph))
+    if ORPHAN_HEADING not in disabled:
+        kept, orphans = _drop_orphan_headings(kept, removed, count, facts)
+        removed.update((index, Removed(paragraphs[index], ORPHAN_HEADING)) for index in orphans)
+    return Cleaned(
+        tuple(paragraph for _, paragraph in kept),
+        tuple(removed[index] for index in sorted(removed)),  # in page order, for --explain
+        tuple(dict.fromkeys(authors)),
+        site_name,
+    )

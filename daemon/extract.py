@@ -8,7 +8,7 @@ runs it off the event loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import trafilatura
@@ -17,6 +17,7 @@ from trafilatura.utils import load_html
 
 from newsd.daemon.boilerplate import Removed, Rule, apply_rules, default_rules
 from newsd.daemon.dates import parse_iso
+from newsd.daemon.page_facts import fold, page_facts
 from newsd.daemon.text import join_paragraphs, primary_language, split_paragraphs
 
 
@@ -70,6 +71,7 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     # Read what trafilatura does not report before it prunes the tree.
     language = _language(tree)
     published_meta = parse_iso(_meta(tree, "article:published_time", "og:published_time", "datePublished"))
+    facts = page_facts(tree)
     result: Any = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -83,10 +85,10 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     if result is None:
         return Document(text="", language=language)
     paragraphs = split_paragraphs(result.text or "")
-    title = " ".join((result.title or "").split()) or None
-    if paragraphs and title and paragraphs[0] == title:
-        paragraphs = paragraphs[1:]  # the headline is the title, not body text
-    cleaned = apply_rules(paragraphs, default_rules() if rules is None else rules)
+    title = fold(result.title or "") or None
+    if result.body is not None:
+        facts = replace(facts, headings=frozenset(fold("".join(h.itertext())) for h in result.body.iter("head")))
+    cleaned = apply_rules(paragraphs, default_rules() if rules is None else rules, facts, title)
     authors = _split_list(result.author) + cleaned.authors
     return Document(
         text=join_paragraphs(list(cleaned.paragraphs)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsd.daemon.boilerplate import apply_rules, compile_rules, default_rules
+from newsd.daemon.page_facts import PageFacts, page_facts
 
 STORY = (
     "The city council voted on Tuesday to expand the network of protected bicycle lanes across the "
@@ -25,6 +26,11 @@ BOILERPLATE = {
         "Sign up for our daily newsletter to get the news first.",
         "Subscribe to our morning briefing.",
         "Jetzt den Newsletter abonnieren!",
+        "Get the latest headlines delivered to your inbox every morning.",
+        "Thanks for signing up!",
+        "Already a subscriber? Log in here.",
+        "Abonniere unseren Whatsapp-Kanal und erhalte die wichtigsten News.",
+        "2 Wochen kostenlos testen",
     ],
     "share-follow": [
         "Follow us on Twitter and Facebook for the latest updates.",
@@ -32,6 +38,8 @@ BOILERPLATE = {
         "Share",
         "Folgen Sie uns auf Instagram.",
         "Artikel teilen:",
+        "Follow Example News on Instagram, Facebook and YouTube.",
+        "Folgst du schon Example News auf Whatsapp?",
     ],
     "comment-prompt": [
         "Leave a comment",
@@ -41,6 +49,8 @@ BOILERPLATE = {
         "3 + 4 = ?",
         "Kommentar schreiben",
         "Kommentare",
+        "Please read our comment policy before commenting.",
+        "Comments are moderated and will not be approved if they are off-topic.",
     ],
     "category-list": [
         "Categories: Politics, Transport, City",
@@ -55,29 +65,91 @@ BOILERPLATE = {
         "Related articles: bike lanes elsewhere",
         "Mehr zum Thema: Radwege in Berlin",
         "Lesen Sie auch: Der Streit um die Parkplätze",
+        "Related: Council approves budget",
+        "You may also like",
+        "Don't miss",
+        "Popular on Example News",
+        "Lire aussi : Le conseil municipal vote le budget",
     ],
     "cookie-notice": [
         "We use cookies to improve your experience. By continuing you accept our cookie policy.",
         "This website uses cookies.",
         "Wir verwenden Cookies, um unsere Website zu verbessern.",
         "Diese Website verwendet Cookies.",
+        "Externer Inhalt",
+        "Ihre Datenschutz-Einstellungen verhindern das Laden dieses Inhalts. Bitte aktivieren Sie ihn.",
+        "Enable cookies to view this content.",
     ],
     "copyright-footer": [
         "© 2025 Example Media Ltd.",
         "Copyright 2025 Example News",
         "Example News. All rights reserved.",
         "Alle Rechte vorbehalten.",
+        "Our Standards: The Example Trust Principles.",
+        "Fehler gefunden? Jetzt melden.",
+        "Links marked with an asterisk are affiliate links: we may earn a commission on purchases.",
+        "This article first appeared on Example Weekly.",
     ],
     "byline": [
         "Reporting by Jane Doe",
         "Written by: John Smith",
         "Von: Erika Mustermann",
+        "Von Erika Mustermann",
+        "By Jane Doe, Berlin",
+        "(Reporting by Jane Doe; editing by John Smith)",
+        "Jane Doe contributed reporting from Lagos.",
+    ],
+    "author-bio": [
+        "Jane Doe is a senior reporter at Example News covering energy and climate.",
+        "Max Muster ist Redakteur im Ressort Politik.",
+        "John Smith covers city hall and transport for the Daily Example.",
+    ],
+    "timestamp": [
+        "Stand: 22.04.2024, 06:00 Uhr",
+        "Updated: Tue., Nov. 19, 2019",
+        "Published 14 March 2025",
+        "Freitag, 28.04.2023, 19:25",
+        "17:41 JST, October 13, 2024",
+    ],
+    "image-credit": [
+        "Photo: AFP",
+        "Foto: dpa",
+        "Image credit: Jane Doe/Example Agency",
+        "Andrea Rossi/Getty Images",
+        "STR/AFP via Getty Images",
+    ],
+    "page-furniture": [
+        "Advertisement",
+        "Anzeige",
+        "Reading time: 4 minutes",
+        "5 min read",
+        "Durchschnittliche Bewertung: 4,5",
     ],
     "source-credit": [
         "Source: Reuters",
         "Quelle: dpa",
     ],
 }
+
+# Short story lines that look a little like boilerplate and must stay.
+SHORT_STORY_LINES = [
+    "The vote is on 12 May 2024.",
+    "He was born on 4 May 1960 in Paris.",
+    "Von der Leyen sagte am Montag, sie werde erneut kandidieren.",
+    "By noon, the river had burst its banks.",
+    "In 2023, 40 people died on the road.",
+    "Final score: 3-1",
+    "— Jane Doe (@janedoe) October 21, 2022",
+    "Related charges were dropped last year, the court said.",
+    "Photographs of the scene were shared widely on Monday.",
+]
+
+
+@pytest.mark.parametrize("line", SHORT_STORY_LINES)
+def test_short_story_lines_stay(line):
+    cleaned = apply_rules([STORY, line, STORY], default_rules())
+    assert cleaned.paragraphs == (STORY, line, STORY)
+
 
 STORIES_THAT_MENTION_BOILERPLATE_WORDS = [
     # donations
@@ -204,3 +276,67 @@ def test_compile_rules_requires_a_value_group_for_metadata_actions():
 
 def test_compile_rules_of_empty_data_is_no_rules():
     assert compile_rules({}) == ()
+
+
+# -- positions and structural checks ---------------------------------------------
+
+def test_a_last_position_rule_only_applies_near_the_end():
+    bio = "Jane Doe is a senior reporter at Example News covering energy and climate."
+    paragraphs = [STORY, bio, STORY, STORY, STORY, STORY]
+    assert apply_rules(paragraphs, default_rules()).paragraphs == tuple(paragraphs)
+    assert apply_rules([STORY, STORY, bio], default_rules()).paragraphs == (STORY, STORY)
+
+
+def test_compile_rules_rejects_an_unknown_position():
+    with pytest.raises(ValueError, match="position must be one of"):
+        compile_rules({"rules": [{"name": "r", "position": "middle", "patterns": ["x"]}]})
+
+
+def test_link_block_removes_a_short_all_link_line_but_not_a_linked_sentence():
+    link_line = "Council approves budget after long night"
+    linked_sentence = "The council approved the budget after a long night of debate, the mayor's office said on Friday morning."
+    facts = PageFacts(link_ratio={link_line: 1.0, linked_sentence: 1.0})
+    cleaned = apply_rules([STORY, link_line, linked_sentence], (), facts)
+    assert cleaned.paragraphs == (STORY, linked_sentence)
+    assert [r.rule for r in cleaned.removed] == ["link-block"]
+
+
+def test_link_block_needs_most_of_the_text_to_be_links():
+    line = "Council approves budget after long night"
+    assert apply_rules([line], (), PageFacts(link_ratio={line: 0.3})).paragraphs == (line,)
+
+
+def test_image_caption_is_removed():
+    caption = "The flooded market square on Monday morning."
+    cleaned = apply_rules([STORY, caption, STORY], (), PageFacts(captions=frozenset({caption})))
+    assert [r.rule for r in cleaned.removed] == ["image-caption"]
+
+
+def test_headline_repeated_with_site_suffix_is_removed_only_at_the_top():
+    title = "Council votes to expand the bicycle network"
+    first = f"{title} | Example News"
+    cleaned = apply_rules([first, STORY, title], (), title=title)
+    assert cleaned.paragraphs == (STORY, title)
+    assert [r.rule for r in cleaned.removed] == ["headline"]
+
+
+def test_heading_over_removed_boilerplate_goes_with_it():
+    facts = PageFacts(headings=frozenset({"Newsletter", "Background"}))
+    paragraphs = ["Background", STORY, "Newsletter", "Sign up for our daily newsletter to get the news first."]
+    cleaned = apply_rules(paragraphs, default_rules(), facts)
+    assert cleaned.paragraphs == ("Background", STORY)
+    assert [r.rule for r in cleaned.removed] == ["orphan-heading", "newsletter-prompt"]
+
+
+def test_headline_followed_by_a_subheading_is_not_an_orphan():
+    facts = PageFacts(headings=frozenset({"Main headline", "A subheading"}))
+    paragraphs = ["Main headline", "A subheading", STORY]
+    assert apply_rules(paragraphs, (), facts).paragraphs == tuple(paragraphs)
+
+
+def test_disabled_names_skip_rules_and_checks():
+    line = "Council approves budget after long night"
+    facts = PageFacts(link_ratio={line: 1.0})
+    cleaned = apply_rules([line, "Donate now"], default_rules(), facts,
+                          disabled=frozenset({"link-block", "donation-appeal"}))
+    assert cleaned.paragraphs == (line, "Donate now")

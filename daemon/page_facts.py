@@ -1,0 +1,92 @@
+"""What the page's markup says about a block of text, kept for after extraction.
+
+trafilatura returns plain paragraphs; the markup they came from is gone. Some
+boilerplate is only recognisable by that markup: a "related stories" line is a
+paragraph that is almost all link text, a photo credit is the text of a
+``<figcaption>``. ``page_facts`` reads those facts from the page before
+extraction, keyed by the block's whitespace-folded text, so the boilerplate
+pass can look a paragraph up afterwards. Reading facts never changes the tree,
+so trafilatura still sees the page exactly as published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+# Blocks whose text trafilatura turns into one paragraph (or one list item).
+_BLOCKS = frozenset(("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "blockquote"))
+_CAPTION_XPATH = "//figcaption | //figure//*[self::p or self::span or self::div or self::small or self::cite]"
+# Link ratios are only worth keeping for blocks short enough to be a link
+# line; a long paragraph is story text however many links it carries.
+MAX_LINK_BLOCK_CHARS = 300
+
+
+def fold(text: str) -> str:
+    """The lookup key of a block: its text with whitespace folded."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """Markup facts about the page's short blocks, keyed by folded text."""
+
+    link_ratio: dict[str, float] = field(default_factory=dict)  # share of the text inside <a>
+    captions: frozenset[str] = frozenset()  # text of figure captions and credits
+    headings: frozenset[str] = frozenset()  # extracted text that was a heading
+
+    def link_share(self, paragraph: str) -> float:
+        return self.link_ratio.get(fold(_strip_bullet(paragraph)), 0.0)
+
+    def is_caption(self, paragraph: str) -> bool:
+        return fold(_strip_bullet(paragraph)) in self.captions
+
+    def is_heading(self, paragraph: str) -> bool:
+        return fold(paragraph) in self.headings
+
+
+def _strip_bullet(paragraph: str) -> str:
+    # trafilatura writes list items as "- item".
+    return paragraph[2:] if paragraph.startswith("- ") else paragraph
+
+
+def _is_link_out(anchor: HtmlElement) -> bool:
+    """A link to another page; in-page jump marks and script links do not count."""
+    href = (anchor.get("href") or "").strip()
+    return bool(href) and not href.startswith(("#", "javascript:"))
+
+
+def _enclosing_block(element: HtmlElement) -> HtmlElement | None:
+    for ancestor in element.iterancestors():
+        if ancestor.tag in _BLOCKS:
+            return ancestor
+        if ancestor.tag == "body":
+            return None
+    return None
+
+
+def page_facts(tree: HtmlElement) -> PageFacts:
+    """Link ratios of short blocks and caption texts, read without changing ``tree``."""
+    # Start from the links, not the blocks: only blocks holding a link need
+    # their text measured, and most blocks hold none.
+    blocks: dict[HtmlElement, None] = {}
+    for anchor in tree.iter("a"):
+        if _is_link_out(anchor):
+            block = _enclosing_block(anchor)
+            if block is not None:
+                blocks[block] = None
+    link_ratio: dict[str, float] = {}
+    for block in blocks:
+        text = fold(block.text_content())
+        if not text or len(text) > MAX_LINK_BLOCK_CHARS:
+            continue
+        linked = sum(len(fold(a.text_content())) for a in block.iter("a") if _is_link_out(a))
+        # The same text can occur twice on a page (a menu and a teaser): keep
+        # the larger ratio, the one that says "this is a link".
+        link_ratio[text] = max(link_ratio.get(text, 0.0), min(1.0, linked / len(text)))
+    captions = frozenset(
+        text for text in (fold(e.text_content()) for e in tree.xpath(_CAPTION_XPATH))
+        if text and len(text) <= MAX_LINK_BLOCK_CHARS
+    )
+    return PageFacts(link_ratio=link_ratio, captions=captions)
