@@ -3,7 +3,9 @@
 The only module that knows the order of the stages. Each feed is polled as
 its own task; its articles are fetched concurrently within the HTTP limits;
 extraction runs in worker threads; every write is one short transaction on
-the single store connection, made from the event loop thread.
+the single store connection, made from the event loop thread. A new article's
+raw page is kept with it, and its paragraphs are counted for its site's
+learned boilerplate in the same transaction (``site_learning``).
 Failures are values: a bad feed or page is recorded and the run goes on.
 """
 
@@ -18,15 +20,16 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
 
-from newsd.config import Settings
+from newsd.config import Settings, SiteLearningSettings
 from newsd.daemon.dates import clamp_future
 from newsd.daemon.errors import FeedError
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.feed import Entry, Feed, parse_feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
+from newsd.daemon.site_learning import learn_and_clean, site_of
 from newsd.daemon.text import content_hash, looks_like_html, word_count
 from newsd.daemon.urls import canonical_url
-from newsd.storage import ArticleRecord, PollRecord, SourceRecord, Store, is_store_failure
+from newsd.storage import ArticleRecord, PageRecord, PollRecord, SourceRecord, Store, is_store_failure, pack_page
 from newsd.storage.store import utc_now
 
 log = logging.getLogger(__name__)
@@ -154,6 +157,16 @@ def new_validators(result: FetchResult, feed_row: dict, stored_all: bool) -> tup
 
 
 @dataclass(frozen=True)
+class FetchedPage:
+    """An entry's page after download and extraction."""
+
+    document: Document | None  # None when the page was not fetched or not usable
+    final_url: str | None  # after redirects
+    problem: str | None = None  # why the page's text cannot be used
+    kept: PageRecord | None = None  # the raw page to store, when it was HTML and keep_html is on
+
+
+@dataclass(frozen=True)
 class EntryOutcome:
     """What storing one new entry came to."""
 
@@ -173,11 +186,14 @@ class Poller:
     """Polls feeds with one fetcher into one store."""
 
     def __init__(self, store: Store, fetcher: Fetcher, extractor: Executor | None = None,
-                 clock: Callable[[], str] = utc_now) -> None:
+                 clock: Callable[[], str] = utc_now, keep_html: bool = True,
+                 site_learning: SiteLearningSettings = SiteLearningSettings()) -> None:
         self.store = store
         self.fetcher = fetcher
         self.extractor = extractor  # where extraction runs, off the event loop
         self.clock = clock  # the time, as the store writes it; injected so tests can fix it
+        self.keep_html = keep_html
+        self.site_learning = site_learning
         # Canonical URLs being fetched right now, so two feeds carrying the
         # same new story in one run download it once.
         self._in_flight: dict[str, asyncio.Future[int | None]] = {}
@@ -288,13 +304,14 @@ class Poller:
         if link:
             self._in_flight[link] = future
         try:
-            document, final_url, page_error = await self._fetch_document(entry, local_feed)
-            url = canonical_url(final_url) if final_url else link
-            article = build_article(entry, document, url, seen_at, page_error)
+            fetched = await self._fetch_document(entry, local_feed)
+            url = canonical_url(fetched.final_url) if fetched.final_url else link
+            article = build_article(entry, fetched.document, url, seen_at, fetched.problem)
             if not article.text:
                 future.set_result(None)
-                return EntryOutcome(stored=False, page_error=f"{entry.link}: {page_error or 'no text'}; nothing stored, will retry")
-            article_id, created = self.store.add_article(article, source)
+                problem = fetched.problem or "no text"
+                return EntryOutcome(stored=False, page_error=f"{entry.link}: {problem}; nothing stored, will retry")
+            article, article_id, created = self._add_article(entry, fetched, url, seen_at, source, article)
             future.set_result(article_id)
             error = f"{entry.link}: {article.page_error}" if article.page_error else None
             return EntryOutcome(stored=True, created=created, page_error=error)
@@ -306,30 +323,56 @@ class Poller:
             if link and self._in_flight.get(link) is future:
                 del self._in_flight[link]
 
-    async def _fetch_document(self, entry: Entry, local_feed: bool) -> tuple[Document | None, str | None, str | None]:
-        """Download and extract an entry's page: (document, final URL, why the page is unusable)."""
+    def _add_article(self, entry: Entry, fetched: FetchedPage, url: str | None, fetched_at: str,
+                     source: SourceRecord, article: ArticleRecord) -> tuple[ArticleRecord, int, bool]:
+        """Store a new article with its page, learning its site's boilerplate first.
+
+        One transaction, with no await inside: the paragraphs are counted only
+        when the article is really new (not another source of a stored one),
+        and the article that makes a paragraph boilerplate already loses it.
+        """
+        with self.store.transaction():
+            existing = self.store.article_id_for_url(url) if url else None
+            if existing is not None:
+                self.store.add_source(existing, source)
+                return article, existing, False
+            site = site_of(url)
+            document = fetched.document
+            if self.site_learning.enabled and site and document and document.text:
+                cleaned = learn_and_clean(self.store, site, document, self.site_learning)
+                if cleaned is not document:
+                    article = build_article(entry, cleaned, url, fetched_at, fetched.problem)
+            article_id, created = self.store.add_article(article, source, fetched.kept)
+        return article, article_id, created
+
+    async def _fetch_document(self, entry: Entry, local_feed: bool) -> FetchedPage:
+        """Download an entry's page, keep it, and extract it."""
         if not entry.link:
-            return None, None, None
+            return FetchedPage(None, None)
         scheme = urlsplit(entry.link).scheme.lower()
         if scheme == "file" and not local_feed:
             # A feed from the web must not make newsd read local files.
-            return None, entry.link, "file:// link in a remote feed; not followed"
+            return FetchedPage(None, entry.link, "file:// link in a remote feed; not followed")
         if scheme not in ("http", "https", "file"):
-            return None, entry.link, f"unsupported link scheme {scheme!r}"
+            return FetchedPage(None, entry.link, f"unsupported link scheme {scheme!r}")
         page = await self.fetcher.get(entry.link, accept=HTML_ACCEPT)
         problem = page_problem(page)
         if problem is not None:
             log.info("%s: %s; using the feed's text", entry.link, problem)
-            return None, page.final_url, problem
+            return FetchedPage(None, page.final_url, problem)
+        loop = asyncio.get_running_loop()
+        # Kept even when extraction fails or finds nothing: a better extractor may, later.
+        kept = None
+        if self.keep_html:
+            kept = await loop.run_in_executor(self.extractor, pack_page, page.final_url, page.body, self.clock())
         try:
-            loop = asyncio.get_running_loop()
             document = await loop.run_in_executor(self.extractor, extract, page.body, page.final_url)
         except Exception as exc:  # a page that breaks the extractor costs its text, not the feed
             log.exception("%s: extraction failed", entry.link)
-            return None, page.final_url, f"extraction failed: {exc!r}"
+            return FetchedPage(None, page.final_url, f"extraction failed: {exc!r}", kept)
         if not document.text:
-            return document, page.final_url, "no article text found in the page"
-        return document, page.final_url, None
+            return FetchedPage(document, page.final_url, "no article text found in the page", kept)
+        return FetchedPage(document, page.final_url, None, kept)
 
 
 async def fetch_feeds(
@@ -344,7 +387,8 @@ async def fetch_feeds(
 
     try:
         async with Fetcher(settings.http) as fetcher:
-            poller = Poller(store, fetcher, extractor)
+            poller = Poller(store, fetcher, extractor, keep_html=settings.storage.keep_html,
+                            site_learning=settings.site_learning)
 
             async def poll_one(row: dict) -> None:
                 try:

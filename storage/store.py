@@ -408,7 +408,8 @@ class Store:
 
     @staticmethod
     def _reextract_filter(feed_id: int | None, since: str | None) -> tuple[str, list[object]]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if feed_id is not None:
             # Every article the feed carried, not only those it brought first.
             where.append("EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.id AND s.feed_id = ?)")

@@ -111,7 +111,7 @@ def test_a_bug_in_a_feed_is_recorded_like_any_failure(server, write_config, run_
 def test_a_store_failure_stops_the_run_with_exit_2(server, write_config, run_cli, monkeypatch):
     from newsd.storage import Store
 
-    def full_disk(self, article, source):
+    def full_disk(self, article, source, page=None):
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(Store, "add_article", full_disk)
