@@ -25,7 +25,11 @@ LINK_BLOCK = "link-block"  # a short block that is (almost) all link text
 IMAGE_CAPTION = "image-caption"  # the text of a figure caption or credit
 HEADLINE = "headline"  # the title repeated as the first paragraph
 ORPHAN_HEADING = "orphan-heading"  # a heading left with no story text under it
-STRUCTURAL_CHECKS = (LINK_BLOCK, IMAGE_CAPTION, HEADLINE, ORPHAN_HEADING)
+LINK_LIST = "link-list"  # a run of list items that each start with a link: teasers
+OTHER_ARTICLE = "other-article"  # text of another <article> on the page: the next story
+STRUCTURAL_CHECKS = (LINK_BLOCK, LINK_LIST, IMAGE_CAPTION, HEADLINE, ORPHAN_HEADING, OTHER_ARTICLE)
+LINK_LIST_MIN_ITEMS = 3
+LINK_LIST_MIN_SHARE = 0.25
 LINK_BLOCK_MIN_SHARE = 0.7
 LONG_SENTENCE_CHARS = 100
 
@@ -121,6 +125,52 @@ def _structural_check(paragraph: str, index: int, facts: PageFacts, title: str |
     return None
 
 
+_CREDIT_PREFIX = re.compile(r"^(with |additional |mit )?(reporting|writing|text|research|recherche) (by|von)\s+", re.I)
+_NOT_AN_AUTHOR = re.compile(r"^(edit(ed|ing)|redigiert|redaktion|produced|fact-check\w*)\b", re.I)
+
+
+def split_names(value: str) -> list[str]:
+    """Author names from a credit line: "Jane Doe, John Roe and Ann Lee; editing by ..." """
+    names = []
+    for part in re.split(r",|;| and | und | & ", value):
+        part = _CREDIT_PREFIX.sub("", part.strip())
+        if part and not _NOT_AN_AUTHOR.match(part):
+            names.append(part)
+    return names
+
+
+def _other_articles(paragraphs: list[str], facts: PageFacts) -> list[int]:
+    """Indexes of paragraphs from an <article> after the one the text starts in.
+
+    The page's own story comes first; a site that scrolls on into the next
+    story appends it as another <article>, which can even be the longer one.
+    """
+    if not facts.article_of:
+        return []
+    where = [facts.article(paragraph) for paragraph in paragraphs]
+    main = next((article for article in where if article is not None), None)
+    return [index for index, article in enumerate(where) if article is not None and article != main]
+
+
+def _link_lists(paragraphs: list[str], facts: PageFacts) -> list[int]:
+    """Indexes of list items in runs of teasers: each item starts with a link.
+
+    "Headline Summary of the other story" items carry too much plain text to
+    be a link-block one by one; a run of them is a "more stories" list.
+    """
+    found: list[int] = []
+    run: list[int] = []
+    for index, paragraph in enumerate([*paragraphs, ""]):
+        if paragraph.startswith("- ") and facts.leads_with_link(paragraph) \
+                and facts.link_share(paragraph) >= LINK_LIST_MIN_SHARE:
+            run.append(index)
+            continue
+        if len(run) >= LINK_LIST_MIN_ITEMS:
+            found.extend(run)
+        run = []
+    return found
+
+
 def _is_long_sentence(paragraph: str) -> bool:
     # A whole linked sentence in the story ("X said so last year.") is text; a
     # related-story link is a headline, which has no full stop.
@@ -170,10 +220,17 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
     facts = facts or PageFacts()
     kept: list[tuple[int, str]] = []
     removed: dict[int, Removed] = {}
+    if OTHER_ARTICLE not in disabled:
+        removed.update((index, Removed(paragraphs[index], OTHER_ARTICLE)) for index in _other_articles(paragraphs, facts))
+    if LINK_LIST not in disabled:
+        removed.update((index, Removed(paragraphs[index], LINK_LIST))
+                       for index in _link_lists(paragraphs, facts) if index not in removed)
     authors: list[str] = []
     site_name: str | None = None
     count = len(paragraphs)
     for index, paragraph in enumerate(paragraphs):
+        if index in removed:
+            continue
         check = _structural_check(paragraph, index, facts, title, disabled)
         if check:
             removed[index] = Removed(paragraph, check)
@@ -186,7 +243,7 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
                 continue
             removed[index] = Removed(paragraph, rule.name)
             if rule.action == "author":
-                authors.extend(a.strip() for a in re.split(r",| and | und ", found["value"]) if a.strip())
+                authors.extend(split_names(found["value"]))
             elif rule.action == "source" and site_name is None:
                 site_name = found["value"].strip()
             break

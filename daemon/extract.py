@@ -63,7 +63,8 @@ def _split_list(value: str | list[str] | None, separators: str = ";") -> tuple[s
     return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
 
 
-def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] | None = None) -> Document:
+def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] | None = None,
+            disabled: frozenset[str] = frozenset()) -> Document:
     """Clean article text and metadata of one page; empty text when there is no article."""
     tree = load_html(html)
     if tree is None:
@@ -88,7 +89,7 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     title = fold(result.title or "") or None
     if result.body is not None:
         facts = replace(facts, headings=frozenset(fold("".join(h.itertext())) for h in result.body.iter("head")))
-    cleaned = apply_rules(paragraphs, default_rules() if rules is None else rules, facts, title)
+    cleaned = apply_rules(paragraphs, default_rules() if rules is None else rules, facts, title, disabled)
     authors = _split_list(result.author) + cleaned.authors
     return Document(
         text=join_paragraphs(list(cleaned.paragraphs)),

@@ -33,14 +33,25 @@ class PageFacts:
     """Markup facts about the page's short blocks, keyed by folded text."""
 
     link_ratio: dict[str, float] = field(default_factory=dict)  # share of the text inside <a>
+    link_led: frozenset[str] = frozenset()  # list items whose text starts with a link
     captions: frozenset[str] = frozenset()  # text of figure captions and credits
     headings: frozenset[str] = frozenset()  # extracted text that was a heading
+    # Which of the page's top-level <article> elements a block is in, when
+    # there are several: sites that scroll on into the next story append it
+    # as another <article>.
+    article_of: dict[str, int] = field(default_factory=dict)
 
     def link_share(self, paragraph: str) -> float:
         return self.link_ratio.get(fold(_strip_bullet(paragraph)), 0.0)
 
+    def leads_with_link(self, paragraph: str) -> bool:
+        return fold(_strip_bullet(paragraph)) in self.link_led
+
     def is_caption(self, paragraph: str) -> bool:
         return fold(_strip_bullet(paragraph)) in self.captions
+
+    def article(self, paragraph: str) -> int | None:
+        return self.article_of.get(fold(_strip_bullet(paragraph)))
 
     def is_heading(self, paragraph: str) -> bool:
         return fold(paragraph) in self.headings
@@ -66,6 +77,21 @@ def _enclosing_block(element: HtmlElement) -> HtmlElement | None:
     return None
 
 
+def _starts_with_link(item: HtmlElement) -> bool:
+    """Whether a list item's first words are link text (a teaser: "Headline - summary")."""
+    first = item.xpath("(.//text()[normalize-space()])[1]")
+    if not first:
+        return False
+    element = first[0].getparent()
+    if first[0].is_tail:  # text after an element belongs to that element's parent
+        element = element.getparent()
+    while element is not None and element is not item:
+        if element.tag == "a":
+            return _is_link_out(element)
+        element = element.getparent()
+    return False
+
+
 def page_facts(tree: HtmlElement) -> PageFacts:
     """Link ratios of short blocks and caption texts, read without changing ``tree``."""
     # Start from the links, not the blocks: only blocks holding a link need
@@ -77,10 +103,13 @@ def page_facts(tree: HtmlElement) -> PageFacts:
             if block is not None:
                 blocks[block] = None
     link_ratio: dict[str, float] = {}
+    link_led: set[str] = set()
     for block in blocks:
         text = fold(block.text_content())
         if not text or len(text) > MAX_LINK_BLOCK_CHARS:
             continue
+        if block.tag == "li" and _starts_with_link(block):
+            link_led.add(text)
         linked = sum(len(fold(a.text_content())) for a in block.iter("a") if _is_link_out(a))
         # The same text can occur twice on a page (a menu and a teaser): keep
         # the larger ratio, the one that says "this is a link".
@@ -89,4 +118,19 @@ def page_facts(tree: HtmlElement) -> PageFacts:
         text for text in (fold(e.text_content()) for e in tree.xpath(_CAPTION_XPATH))
         if text and len(text) <= MAX_LINK_BLOCK_CHARS
     )
-    return PageFacts(link_ratio=link_ratio, captions=captions)
+    return PageFacts(link_ratio=link_ratio, link_led=frozenset(link_led), captions=captions,
+                     article_of=_articles_of_blocks(tree))
+
+
+def _articles_of_blocks(tree: HtmlElement) -> dict[str, int]:
+    """Block text -> index of the top-level <article> holding it; empty unless there are several."""
+    articles = tree.xpath("//article[not(ancestor::article)]")
+    if len(articles) < 2:
+        return {}
+    article_of: dict[str, int] = {}
+    for index, article in enumerate(articles):
+        for block in article.iter(*_BLOCKS):
+            text = fold(block.text_content())
+            if text:
+                article_of.setdefault(text, index)
+    return article_of

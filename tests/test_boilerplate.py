@@ -340,3 +340,33 @@ def test_disabled_names_skip_rules_and_checks():
     cleaned = apply_rules([line, "Donate now"], default_rules(), facts,
                           disabled=frozenset({"link-block", "donation-appeal"}))
     assert cleaned.paragraphs == (line, "Donate now")
+
+
+def test_a_run_of_teaser_items_is_a_link_list():
+    items = [f"- Headline {n} A summary of the other story number {n}" for n in range(3)]
+    facts = PageFacts(link_ratio={i[2:]: 0.4 for i in items}, link_led=frozenset(i[2:] for i in items))
+    cleaned = apply_rules([STORY, *items], (), facts)
+    assert cleaned.paragraphs == (STORY,)
+    assert {r.rule for r in cleaned.removed} == {"link-list"}
+
+
+def test_two_teaser_items_are_not_yet_a_list():
+    items = [f"- Headline {n} A summary of the other story number {n}" for n in range(2)]
+    facts = PageFacts(link_ratio={i[2:]: 0.4 for i in items}, link_led=frozenset(i[2:] for i in items))
+    assert apply_rules([STORY, *items], (), facts).paragraphs == (STORY, *items)
+
+
+def test_text_of_a_later_article_element_is_the_next_story():
+    next_story = "The next story, appended by the site's endless scroll, is about something else entirely."
+    facts = PageFacts(article_of={STORY: 0, next_story: 1})
+    cleaned = apply_rules([STORY, next_story, next_story], (), facts)
+    assert cleaned.paragraphs == (STORY,)
+    assert {r.rule for r in cleaned.removed} == {"other-article"}
+
+
+def test_page_facts_knows_which_article_a_block_is_in():
+    html = "<html><body><article><p>First story.</p></article><article><p>Second story.</p></article></body></html>"
+    from lxml.html import fromstring
+
+    facts = page_facts(fromstring(html))
+    assert (facts.article("First story."), facts.article("Second story.")) == (0, 1)
