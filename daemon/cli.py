@@ -15,8 +15,9 @@ import click
 
 from newsd.config import is_bundled_example, missing_local_feeds, starter_config_text
 from newsd.daemon import __version__
-from newsd.daemon.cli_context import AppContext, FatalError, NewsdGroup, feed_url_argument, parse_since, pass_app
+from newsd.daemon.cli_context import AppContext, FatalError, NewsdGroup, find_feed, parse_since, pass_app
 from newsd.daemon.cli_feeds import feeds
+from newsd.daemon.cli_reextract import reextract
 from newsd.daemon.output import echo_json, echo_jsonl, render_table
 from newsd.daemon.pipeline import FeedOutcome, RunSummary, run_fetch
 from newsd.storage import Store, StoreError, queries
@@ -53,21 +54,7 @@ def _select_feeds(store: Store, wanted: tuple[str, ...]) -> list[dict]:
     if not wanted:
         return store.feeds(enabled_only=True)
     rows = store.feeds()
-    selected: dict[int, dict] = {}
-    for item in wanted:
-        try:
-            as_url = feed_url_argument(item)
-        except click.BadParameter:
-            as_url = item
-        match = next((r for r in rows if r["url"] in (item, as_url)), None) or next(
-            (r for r in rows if (r["name"] or "").casefold() == item.casefold()), None
-        )
-        if match is None:
-            raise click.UsageError(
-                f"unknown feed {item!r}: give the URL, path or name of a known feed (see 'newsd feeds list'), "
-                "or add it first with 'newsd feeds add URL'"
-            )
-        selected[match["id"]] = match
+    selected = {match["id"]: match for match in (find_feed(rows, item) for item in wanted)}
     return list(selected.values())
 
 
@@ -271,6 +258,7 @@ def config_init(path: Path, force: bool) -> None:
 
 
 cli.add_command(feeds)
+cli.add_command(reextract)
 
 
 def main() -> None:

@@ -106,3 +106,20 @@ def feed_url_argument(value: str) -> str:
         return normalise_feed_url(value, Path.cwd())
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="URL") from None
+
+
+def find_feed(rows: list[dict], item: str) -> dict:
+    """The feed named on the command line by URL, local path or name (any case), among ``rows``."""
+    try:
+        as_url = feed_url_argument(item)
+    except click.BadParameter:
+        as_url = item
+    match = next((r for r in rows if r["url"] in (item, as_url)), None) or next(
+        (r for r in rows if (r["name"] or "").casefold() == item.casefold()), None
+    )
+    if match is None:
+        raise click.UsageError(
+            f"unknown feed {item!r}: give the URL, path or name of a known feed (see 'newsd feeds list'), "
+            "or add it first with 'newsd feeds add URL'"
+        )
+    return match
