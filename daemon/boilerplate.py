@@ -44,6 +44,7 @@ class Rule:
     patterns: tuple[re.Pattern[str], ...]
     position: str = "any"  # "first"/"last": only within `span` paragraphs of that end
     span: int = 3
+    unless: tuple[re.Pattern[str], ...] = ()  # a paragraph matching one of these is story text
 
     def applies_at(self, index: int, count: int) -> bool:
         if self.position == "first":
@@ -53,12 +54,14 @@ class Rule:
         return True
 
     def match(self, paragraph: str) -> re.Match[str] | None:
-        if len(paragraph) > self.max_chars:
+        # trafilatura writes list items as "- item"; rules see the item's text.
+        text = paragraph[2:] if paragraph.startswith("- ") else paragraph
+        if len(text) > self.max_chars:
             return None
         for pattern in self.patterns:
-            found = pattern.search(paragraph)
+            found = pattern.search(text)
             if found:
-                return found
+                return None if any(u.search(text) for u in self.unless) else found
         return None
 
 
@@ -91,6 +94,7 @@ def compile_rules(data: dict[str, Any], source: str = "rules") -> tuple[Rule, ..
             raise ValueError(f"{where} ({name}): action must be one of {', '.join(ACTIONS)}, not {action!r}")
         try:
             patterns = tuple(re.compile(p, re.IGNORECASE) for p in raw.get("patterns", []))
+            unless = tuple(re.compile(p, re.IGNORECASE) for p in raw.get("unless", []))
         except re.error as exc:
             raise ValueError(f"{where} ({name}): bad pattern: {exc}") from None
         if action != "drop" and any("value" not in p.groupindex for p in patterns):
@@ -100,7 +104,7 @@ def compile_rules(data: dict[str, Any], source: str = "rules") -> tuple[Rule, ..
             raise ValueError(f"{where} ({name}): position must be one of {', '.join(POSITIONS)}, not {position!r}")
         rules.append(Rule(
             name=name, action=action, max_chars=int(raw.get("max_chars", 300)), patterns=patterns,
-            position=position, span=int(raw.get("span", 3)),
+            position=position, span=int(raw.get("span", 3)), unless=unless,
         ))
     return tuple(rules)
 

@@ -88,7 +88,8 @@ BOILERPLATE = {
         "Our Standards: The Example Trust Principles.",
         "Fehler gefunden? Jetzt melden.",
         "Links marked with an asterisk are affiliate links: we may earn a commission on purchases.",
-        "This article first appeared on Example Weekly.",
+        "This material may not be published, broadcast or redistributed.",
+        "Impressum | Datenschutz | Kontakt | AGB",
     ],
     "byline": [
         "Reporting by Jane Doe",
@@ -98,6 +99,14 @@ BOILERPLATE = {
         "By Jane Doe, Berlin",
         "(Reporting by Jane Doe; editing by John Smith)",
         "Jane Doe contributed reporting from Lagos.",
+    ],
+    "credit-line": [
+        "This article first appeared on Example Weekly.",
+        "The Example Press agency contributed to this report.",
+        "With AFP",
+        "Mit Material von dpa",
+        "Edited by John Smith",
+        "Mitarbeit: Erika Mustermann",
     ],
     "author-bio": [
         "Jane Doe is a senior reporter at Example News covering energy and climate.",
