@@ -160,6 +160,32 @@ def test_an_extractor_failure_leaves_the_article_as_it_was(server, write_config,
     assert rows(db, "SELECT * FROM articles ORDER BY id") == before
 
 
+def test_a_page_that_broke_the_extractor_is_kept_and_later_yields_its_text(server, write_config, run_cli, tmp_path,
+                                                                           monkeypatch):
+    from newsd.daemon import pipeline
+
+    def broken(html, url=None):
+        raise RuntimeError("parser exploded")
+
+    server.routes["/feed.xml"] = Response(rss([{"title": "Bikes", "guid": "g", "link": server.url("/a.html"),
+                                                "description": "Council backs bike lanes."}]),
+                                          headers={"Content-Type": "application/rss+xml"})
+    server.routes["/a.html"] = Response(article_html("Bikes", STORY), headers=HTML_HEADERS)
+    config = write_config(server.url("/feed.xml"))
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "extract", broken)
+        assert run_cli("--config", str(config), "fetch").exit_code == 0
+    db = tmp_path / "newsd.db"
+    ((text, source, error),) = rows(db, "SELECT text, text_source, page_error FROM articles")
+    assert (text, source) == ("Council backs bike lanes.", "feed") and "parser exploded" in error
+    assert rows(db, "SELECT count(*) FROM article_html") == [(1,)]  # kept although extraction failed
+
+    assert reextract_json(run_cli, config)["changed"] == 1
+    ((text, source, error),) = rows(db, "SELECT text, text_source, page_error FROM articles")
+    assert source == "page" and error is None and all(p in text for p in STORY)
+    assert search_ids(db, "consultations") == [1]
+
+
 def test_reextract_filters_by_feed_and_fetch_date(server, write_config, run_cli, tmp_path):
     site = SyntheticSite(server, published=2)
     server.routes["/other.xml"] = Response(
