@@ -37,7 +37,15 @@ B. *Boilerplate injected into the story.* The rules exist for boilerplate that
    * story text lost: expected-text tokens that newsd returned on the clean
      page but not on the injected one (the insertion must not make newsd drop
      real story text), and the same figure for trafilatura;
-   * the phrasings that leak most often.
+   * the phrasings that leak most often (pool A only, unless ``--show-leaks``).
+
+   Part B has two phrasing pools, each reported on its own (``--pool a|b|both``,
+   default both): pool A, below, is the development pool the rules are
+   written against, so its leak rate measures how well they fit it; pool B,
+   in ``bench/heldout_pool.py``, was written separately and is the held-out
+   check: its leak rate stays an honest estimate only while the rules are not
+   written from it. For pool B the script prints figures only, never the
+   phrasings (nor writes them to ``--json``), unless ``--show-leaks`` is given.
 
 How
 ---
@@ -58,10 +66,13 @@ How
   different class, as ``<p>`` (``<li>`` in a list) with no class or id, so
   nothing but the words tells them from the story. Pages with fewer than 3
   story paragraphs found in one element are skipped. The phrasings come from
-  the pool below (German ones on pages whose ``lang`` is ``de``, English
-  elsewhere), picked by an RNG seeded with ``--seed`` and the page id, so a
-  run is reproducible and a page gets the same insertions whatever
-  ``--only``/``--limit`` select. "Clean" in part B means the same parsed tree
+  the pool (in the page's ``lang`` when the pool has that language for the
+  class: pool A has ``en`` and ``de``, pool B also a few ``fr``, ``es`` and
+  ``it`` lines; English elsewhere), picked by an RNG seeded with ``--seed``
+  and the page id, so a run is reproducible and a page gets the same
+  insertions whatever ``--only``/``--limit`` select. Both pools use the same
+  seed: a page gets the same classes in the same slots from either pool, only
+  the phrasings differ. "Clean" in part B means the same parsed tree
   serialised without the insertions, so both sides went through the same
   round trip. A paragraph counts as kept when its text, lowercased and with
   whitespace folded, is a substring of the output (also lowercased and
@@ -69,7 +80,9 @@ How
 * The phrasings were written from how news sites word these lines, not from
   the rules; at start-up the script checks that none of them is contained
   literally in a pattern of ``config/boilerplate.toml`` and prints a note if
-  one is. It also prints, for the leaks, how many a rule would match on
+  one is (for pool B, also if one equals, contains or is contained in a
+  pool A phrasing; its notes name the phrasing by class, language and index,
+  not by its text). It also prints, for the leaks, how many a rule would match on
   their own (outside a page): those are stopped by the rule's position or
   the text around them, the others by no rule at all.
 * newsd is measured as installed (editable: the working tree). The header
@@ -83,6 +96,7 @@ Run
     python bench/extraction.py
     python bench/extraction.py --repeat 3 --json out.json
     python bench/extraction.py --only source_dataset=zyte --limit 50 --skip-injection
+    python bench/extraction.py --skip-quality --pool b    # held-out pool only
 
 Quality figures are deterministic; timings are noisy on a shared machine:
 compare them only within one run.
@@ -120,6 +134,7 @@ from newsd.daemon.extract import extract
 # reporting helpers of the `_loopback` module that sits next to it.
 sys.path.insert(0, str(Path(__file__).parent))
 from _loopback import fmt, versions, write_json  # noqa: E402
+from heldout_pool import POOL_B  # noqa: E402  (held-out pool: see its header)
 
 REPO = Path(__file__).resolve().parent.parent
 WATCHED = ("daemon", "config")  # newsd's code and rules: a change during a run is reported
@@ -343,6 +358,10 @@ POOL: dict[str, dict[str, list[str]]] = {
     },
 }
 CLASSES = tuple(POOL)
+# Pool A (above) is the development pool; pool B (bench/heldout_pool.py) the held-out one.
+POOLS: dict[str, dict[str, dict[str, list[str]]]] = {"A": POOL, "B": POOL_B}
+HELD_OUT = frozenset({"B"})  # pools whose phrasings are not printed without --show-leaks
+assert all(tuple(p) == CLASSES for p in POOLS.values()), "every pool has the same classes, in the same order"
 SLOTS = ("after 2nd", "middle", "before last")
 MIN_STORY_PARAGRAPHS = 3
 # Tags that can hold one story paragraph; bigger containers are found as their parents.
@@ -554,18 +573,56 @@ def phrase_text(entry: str) -> str:
     return " ".join(lxml.html.fragment_fromstring(entry, create_parent="p").text_content().split())
 
 
-def check_pool_against_rules() -> list[str]:
-    """Notes for pool phrasings contained literally in a pattern of the rules in use (boilerplate.toml)."""
-    patterns = [p.pattern.lower() for rule in default_rules() for p in rule.patterns]
+def phrase_id(pool: str, cls: str, lang: str, index: int) -> str:
+    """How a phrasing is named where its text is not shown: ``B:cookie/en#3`` (index in its list)."""
+    return f"{pool}:{cls}/{lang}#{index}"
+
+
+def pool_entries(pool: str) -> list[tuple[str, str, int, str]]:
+    """(class, lang, index, entry) of every phrasing of a pool."""
+    return [(cls, lang, i, entry) for cls, langs in POOLS[pool].items()
+            for lang, entries in langs.items() for i, entry in enumerate(entries)]
+
+
+def check_pool_against_rules(pool: str = "A", show: bool = True) -> list[str]:
+    """Notes for pool phrasings contained literally in a pattern of the rules in use (boilerplate.toml).
+
+    With ``show=False`` a note names the phrasing (``phrase_id``) and the rule, not their texts.
+    """
+    patterns = [(rule.name, p.pattern.lower()) for rule in default_rules() for p in rule.patterns]
     notes = []
-    for cls, langs in POOL.items():
-        for lang, entries in langs.items():
-            for entry in entries:
-                text = norm(phrase_text(entry))
-                hits = [p for p in patterns if text in p]
-                if hits:
-                    notes.append(f"NOTE: {cls}/{lang} phrasing {text!r} is contained in pattern {hits[0]!r}")
+    for cls, lang, i, entry in pool_entries(pool):
+        text = norm(phrase_text(entry))
+        hits = [(name, p) for name, p in patterns if text in p]
+        if hits and show:
+            prefix = f"{cls}/{lang}" if pool == "A" else f"pool {pool} {cls}/{lang}"
+            notes.append(f"NOTE: {prefix} phrasing {text!r} is contained in pattern {hits[0][1]!r}")
+        elif hits:
+            notes.append(f"NOTE: pool {pool} phrasing {phrase_id(pool, cls, lang, i)} is contained "
+                         f"in a pattern of rule {hits[0][0]!r}")
     return notes
+
+
+def check_pool_against_pool_a(pool: str, show: bool = False) -> list[str]:
+    """Notes for phrasings of ``pool`` that equal, contain or are contained in a pool A phrasing."""
+    pool_a = [(phrase_id("A", c, lang, i), norm(phrase_text(e))) for c, lang, i, e in pool_entries("A")]
+    notes = []
+    for cls, lang, i, entry in pool_entries(pool):
+        text = norm(phrase_text(entry))
+        for a_id, a_text in pool_a:
+            if text == a_text or text in a_text or a_text in text:
+                how = "duplicates" if text == a_text else "overlaps (one contains the other)"
+                shown = f" {text!r} / {a_text!r}" if show else ""
+                notes.append(f"NOTE: pool {pool} phrasing {phrase_id(pool, cls, lang, i)} {how} "
+                             f"pool A phrasing {a_id}{shown}")
+                break
+    return notes
+
+
+def pool_lang(langs: dict[str, list[str]], page_lang: str | None) -> str:
+    """The page's language if the pool has phrasings in it for this class, else English."""
+    code = (page_lang or "").lower().split("-")[0]
+    return code if langs.get(code) else "en"
 
 
 def matched_by_rules(text: str) -> str | None:
@@ -616,6 +673,8 @@ class Injection:
     slot: str
     entry: str
     text: str
+    pool: str = "A"
+    phrase: str = ""  # phrase_id: names the phrasing where its text is not shown
     in_clean_output: bool = False  # already in newsd's or trafilatura's output of the clean page
     trafilatura_kept: bool = False
     no_rules_kept: bool = False
@@ -635,8 +694,8 @@ def serialise(tree: HtmlElement) -> str:
     return (doctype + "\n" if doctype else "") + lxml.html.tostring(tree, encoding="unicode")
 
 
-def inject(page: Page, per_page: int, seed: int) -> InjectedPage | None:
-    """The page with ``per_page`` boilerplate paragraphs inside its story, or None if none is found."""
+def inject(page: Page, per_page: int, seed: int, pool: str = "A") -> InjectedPage | None:
+    """The page with ``per_page`` boilerplate paragraphs of ``pool`` inside its story, or None if none is found."""
     tree = load_html(page.html)
     if tree is None:
         return None
@@ -645,13 +704,15 @@ def inject(page: Page, per_page: int, seed: int) -> InjectedPage | None:
     if n < MIN_STORY_PARAGRAPHS:
         return None
     clean_html = serialise(tree)
-    rng = random.Random(f"{seed}:{page.id}")
-    lang = "de" if page.lang == "de" else "en"
+    rng = random.Random(f"{seed}:{page.id}")  # same for every pool: same classes and slots per page
     after = {"after 2nd": 1, "middle": n // 2, "before last": n - 2}
     injections = []
     for k, cls in enumerate(rng.sample(CLASSES, min(per_page, len(CLASSES)))):
         slot = SLOTS[k % len(SLOTS)]
-        entry = rng.choice(POOL[cls][lang])
+        lang = pool_lang(POOLS[pool][cls], page.lang)
+        entries = POOLS[pool][cls][lang]
+        index = rng.randrange(len(entries))  # what rng.choice(entries) draws
+        entry = entries[index]
         anchor = blocks[after[slot]]
         tag = "li" if anchor.tag == "li" else "p"
         element = lxml.html.fragment_fromstring(f"<{tag}>{entry}</{tag}>")
@@ -660,7 +721,8 @@ def inject(page: Page, per_page: int, seed: int) -> InjectedPage | None:
             anchor = anchor.getnext()
         element.set("data-bench-injected", "1")
         anchor.addnext(element)
-        injections.append(Injection(page.id, cls, lang, slot, entry, phrase_text(entry)))
+        injections.append(Injection(page.id, cls, lang, slot, entry, phrase_text(entry),
+                                    pool, phrase_id(pool, cls, lang, index)))
     for el in tree.iter():
         if isinstance(el.tag, str) and "data-bench-injected" in el.attrib:
             del el.attrib["data-bench-injected"]  # no marker an extractor could see
@@ -683,13 +745,14 @@ def story_tokens_lost(scorer: ModuleType, expected: str, clean_out: str, injecte
     return sum((before - after).values()), sum(gold.values())
 
 
-def run_injection(pages: list[Page], scorer: ModuleType, per_page: int, seed: int) -> dict[str, Any]:
+def run_injection(pages: list[Page], scorer: ModuleType, per_page: int, seed: int,
+                  pool: str = "A") -> dict[str, Any]:
     """Inject, extract with newsd (with and without rules) and trafilatura, and count what stays."""
     injections: list[Injection] = []
     story: list[dict[str, Any]] = []
     skipped: list[str] = []
     for i, page in enumerate(pages, 1):
-        injected = inject(page, per_page, seed)
+        injected = inject(page, per_page, seed, pool)
         if injected is None:
             skipped.append(page.id)
             continue
@@ -712,7 +775,7 @@ def run_injection(pages: list[Page], scorer: ModuleType, per_page: int, seed: in
         story.append({"id": page.id, "expected_tokens": total,
                       "newsd_lost": lost_newsd, "trafilatura_lost": lost_traf})
         if i % 50 == 0:
-            print(f"  injection: {i}/{len(pages)} pages", file=sys.stderr, flush=True)
+            print(f"  injection, pool {pool}: {i}/{len(pages)} pages", file=sys.stderr, flush=True)
     return {"injections": injections, "story": story, "skipped": skipped}
 
 
@@ -750,11 +813,11 @@ def print_leaks(rows: list[dict[str, Any]]) -> None:
 def leaked_phrasings(injections: list[Injection], top: int = 15) -> list[dict[str, Any]]:
     """The phrasings that leak most often, with how often they were injected."""
     counted = [i for i in injections if not i.in_clean_output]
-    injected = Counter((i.cls, i.lang, i.text) for i in counted)
-    leaked = Counter((i.cls, i.lang, i.text) for i in counted if i.leaked)
-    return [{"class": c, "lang": lang, "text": t, "leaked": n, "injected": injected[(c, lang, t)],
-             "rule_in_isolation": matched_by_rules(t)}
-            for (c, lang, t), n in leaked.most_common(top)]
+    injected = Counter((i.cls, i.lang, i.text, i.phrase) for i in counted)
+    leaked = Counter((i.cls, i.lang, i.text, i.phrase) for i in counted if i.leaked)
+    return [{"class": c, "lang": lang, "text": t, "phrase": ph, "leaked": n,
+             "injected": injected[(c, lang, t, ph)], "rule_in_isolation": matched_by_rules(t)}
+            for (c, lang, t, ph), n in leaked.most_common(top)]
 
 
 def story_summary(story: list[dict[str, Any]]) -> dict[str, Any]:
@@ -822,6 +885,81 @@ def changed_since(before: dict[str, float], rules_sha: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------
+# Part B's report, one pool at a time
+# --------------------------------------------------------------------------
+
+def redacted(injection: Injection) -> dict[str, Any]:
+    """An injection as JSON, without the phrasing's text (``phrase`` names it)."""
+    return {k: v for k, v in asdict(injection).items() if k not in ("entry", "text")}
+
+
+def report_injection(pool: str, pages: list[Page], scorer: ModuleType, args: argparse.Namespace) -> dict[str, Any]:
+    """Run part B with one pool, print its figures, return them for ``--json``.
+
+    For a held-out pool, without ``--show-leaks``, no phrasing is printed or returned.
+    """
+    show = pool not in HELD_OUT or args.show_leaks
+    role = "held-out, bench/heldout_pool.py" if pool in HELD_OUT else "development, the pool in this file"
+    print(f"\n## B. Boilerplate injected inside the story: pool {pool} ({role}; "
+          f"{args.inject} paragraphs per page, seed {args.seed})\n")
+    if not show:
+        print("Figures only: this pool's phrasings are not shown (--show-leaks shows them).")
+    notes = check_pool_against_rules(pool, show)
+    if pool != "A":
+        notes += check_pool_against_pool_a(pool, show)
+    entries = [phrase_text(e) for _, _, _, e in pool_entries(pool)]
+    pool_size = len(entries)
+    langs = Counter(lang for _, lang, _, _ in pool_entries(pool))
+    print(f"Pool {pool}: {pool_size} phrasings (" + ", ".join(f"{k} {v}" for k, v in langs.items()) + ").")
+    for note in notes:
+        print(note)
+    if not notes:
+        print(f"None of the {pool_size} pool {pool} phrasings is contained literally in a pattern of "
+              "boilerplate.toml" + (" or equals, contains or is contained in a pool A phrasing." if pool != "A"
+                                    else "."))
+    isolated = sum(matched_by_rules(text) is not None for text in entries)
+    print(f"On its own (no page around it), a pool {pool} phrasing is matched by some rule "
+          f"in {isolated} of {pool_size} cases.")
+    result = run_injection(pages, scorer, args.inject, args.seed, pool)
+    injections = result["injections"]
+    ambiguous = sum(i.in_clean_output for i in injections)
+    print(f"Pages injected: {len(result['story'])}; skipped (fewer than {MIN_STORY_PARAGRAPHS} story "
+          f"paragraphs found in one element): {len(result['skipped'])}; paragraphs injected: "
+          f"{len(injections)}, of which {ambiguous} left out (text already in the clean page's output).\n")
+    table = leak_table(injections)
+    print_leaks(table)
+    in_context = sum(i.leaked and not i.in_clean_output and matched_by_rules(i.text) is not None
+                     for i in injections)
+    print(f"\nLeaked although a rule matches the phrasing on its own: {in_context} of {table[-1]['leaked']} leaks "
+          "(the rule's position or the text around it stopped it); the rest no rule covers.")
+    extra = table[-1]["leaked_not_kept_by_trafilatura"]
+    if extra:
+        print(f"\n({extra} leaked paragraphs were not in trafilatura's default output: "
+              "newsd's own trafilatura settings kept them.)")
+    print(f"\nStory text lost to the insertion of pool {pool} (expected tokens returned on the clean page, "
+          "missing on the injected one):\n")
+    story = story_summary(result["story"])
+    print_story(story)
+    top_leaks = leaked_phrasings(injections)
+    if show:
+        print(f"\nPhrasings that leak most (top {len(top_leaks)}): leaked/injected, class, lang, rule matching it alone\n")
+        for leak in top_leaks:
+            print(f"  {leak['leaked']:>3}/{leak['injected']:<3} {leak['class']:<12} {leak['lang']}  "
+                  f"{leak['rule_in_isolation'] or '-':<17} {short(leak['text'], 100)}")
+    else:
+        distinct = len({i.phrase for i in injections if i.leaked and not i.in_clean_output})
+        print(f"\nDistinct pool {pool} phrasings that leaked at least once: {distinct} "
+              f"(of {len({i.phrase for i in injections if not i.in_clean_output})} injected).")
+        top_leaks = [{k: v for k, v in leak.items() if k != "text"} for leak in top_leaks]
+    return {
+        "pool": pool, "held_out": pool in HELD_OUT, "phrasings_shown": show,
+        "skipped": result["skipped"], "leaks": table, "story_lost": story, "leaked_phrasings": top_leaks,
+        "rule_notes": notes,
+        "injections": [asdict(i) if show else redacted(i) for i in injections], "story": result["story"],
+    }
+
+
+# --------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------
 
@@ -840,10 +978,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1, help="seed of part B's choices (default 1)")
     p.add_argument("--top", type=int, default=10, help="pages listed where newsd loses most F1 (default 10)")
     p.add_argument("--skip-injection", action="store_true", help="run part A only")
+    p.add_argument("--skip-quality", action="store_true", help="run part B only")
+    p.add_argument("--pool", choices=("a", "b", "both"), default="both", type=str.lower,
+                   help="part B's phrasing pool: a (development), b (held-out, bench/heldout_pool.py) "
+                        "or both, each reported on its own (default both)")
+    p.add_argument("--show-leaks", action="store_true",
+                   help="also print (and write to --json) the held-out pool's phrasings: the leaking ones "
+                        "and any note naming one. Without it pool B gives figures only")
     p.add_argument("--json", metavar="PATH", help="also write every figure as JSON to PATH ('-' = stdout)")
     args = p.parse_args(argv)
     if args.repeat < 1 or args.inject < 1 or (args.limit is not None and args.limit < 1):
         p.error("--repeat, --inject and --limit must be >= 1")
+    if args.skip_injection and args.skip_quality:
+        p.error("--skip-injection and --skip-quality leave nothing to run")
     return args
 
 
@@ -868,62 +1015,31 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Pages: {len(pages)} from {eval_dir} ({sources}); repeat {args.repeat}.", flush=True)
     started = time.perf_counter()
 
-    print("\n## A. Quality and speed (score.py metric: bag of tokens, macro average over pages)\n")
-    rows = run_quality(pages, scorer, args.repeat)
-    figures = {name: summaries(r, scorer) for name, r in rows.items()}
-    print_quality(figures)
-    ratio = figures["newsd"]["ALL"]["median_ms"] / figures["trafilatura"]["ALL"]["median_ms"]
-    print(f"\nnewsd / trafilatura median ms per page: {ratio:.2f}x "
-          f"({figures['newsd']['ALL']['median_ms']:.1f} ms against {figures['trafilatura']['ALL']['median_ms']:.1f} ms; "
-          "newsd also extracts metadata)")
-    worst = losses(rows, pages, args.top)
-    print(f"\nPages where newsd loses most F1 against trafilatura ({len(worst)} listed):\n")
-    print_losses(worst)
-
     payload: dict[str, Any] = {
         "versions": info, "command": command, "settings": {**vars(args), "eval_dir": str(eval_dir)},
-        "quality": figures, "newsd_over_trafilatura_median_ms": ratio, "newsd_losses": worst,
-        "pages": {name: [{k: v for k, v in row.items() if k != "text"} for row in r] for name, r in rows.items()},
     }
 
+    if not args.skip_quality:
+        print("\n## A. Quality and speed (score.py metric: bag of tokens, macro average over pages)\n")
+        rows = run_quality(pages, scorer, args.repeat)
+        figures = {name: summaries(r, scorer) for name, r in rows.items()}
+        print_quality(figures)
+        ratio = figures["newsd"]["ALL"]["median_ms"] / figures["trafilatura"]["ALL"]["median_ms"]
+        print(f"\nnewsd / trafilatura median ms per page: {ratio:.2f}x "
+              f"({figures['newsd']['ALL']['median_ms']:.1f} ms against {figures['trafilatura']['ALL']['median_ms']:.1f} ms; "
+              "newsd also extracts metadata)")
+        worst = losses(rows, pages, args.top)
+        print(f"\nPages where newsd loses most F1 against trafilatura ({len(worst)} listed):\n")
+        print_losses(worst)
+        payload.update({
+            "quality": figures, "newsd_over_trafilatura_median_ms": ratio, "newsd_losses": worst,
+            "pages": {name: [{k: v for k, v in row.items() if k != "text"} for row in r]
+                      for name, r in rows.items()},
+        })
+
     if not args.skip_injection:
-        print(f"\n## B. Boilerplate injected inside the story ({args.inject} paragraphs per page, seed {args.seed})\n")
-        notes = check_pool_against_rules()
-        pool_size = sum(len(e) for langs in POOL.values() for e in langs.values())
-        for note in notes:
-            print(note)
-        if not notes:
-            print(f"None of the {pool_size} pool phrasings is contained literally in a pattern of boilerplate.toml.")
-        isolated = sum(matched_by_rules(phrase_text(e)) is not None
-                       for langs in POOL.values() for e_list in langs.values() for e in e_list)
-        print(f"On its own (no page around it), a pool phrasing is matched by some rule in {isolated} of {pool_size} cases.")
-        result = run_injection(pages, scorer, args.inject, args.seed)
-        injections = result["injections"]
-        ambiguous = sum(i.in_clean_output for i in injections)
-        print(f"Pages injected: {len(result['story'])}; skipped (fewer than {MIN_STORY_PARAGRAPHS} story "
-              f"paragraphs found in one element): {len(result['skipped'])}; paragraphs injected: "
-              f"{len(injections)}, of which {ambiguous} left out (text already in the clean page's output).\n")
-        table = leak_table(injections)
-        print_leaks(table)
-        in_context = sum(i.leaked and matched_by_rules(i.text) is not None for i in injections)
-        print(f"\nLeaked although a rule matches the phrasing on its own: {in_context} of {table[-1]['leaked']} leaks "
-              "(the rule's position or the text around it stopped it); the rest no rule covers.")
-        extra = table[-1]["leaked_not_kept_by_trafilatura"]
-        if extra:
-            print(f"\n({extra} leaked paragraphs were not in trafilatura's default output: "
-                  "newsd's own trafilatura settings kept them.)")
-        print("\nStory text lost to the insertion (expected tokens returned on the clean page, missing on the injected one):\n")
-        story = story_summary(result["story"])
-        print_story(story)
-        top_leaks = leaked_phrasings(injections)
-        print(f"\nPhrasings that leak most (top {len(top_leaks)}): leaked/injected, class, lang, rule matching it alone\n")
-        for leak in top_leaks:
-            print(f"  {leak['leaked']:>3}/{leak['injected']:<3} {leak['class']:<12} {leak['lang']}  "
-                  f"{leak['rule_in_isolation'] or '-':<17} {short(leak['text'], 100)}")
-        payload["injection"] = {
-            "skipped": result["skipped"], "leaks": table, "story_lost": story, "leaked_phrasings": top_leaks,
-            "rule_notes": notes, "injections": [asdict(i) for i in injections], "story": result["story"],
-        }
+        pools = ["A", "B"] if args.pool == "both" else [args.pool.upper()]
+        payload["injection"] = {pool: report_injection(pool, pages, scorer, args) for pool in pools}
 
     print(f"\nWhole run: {time.perf_counter() - started:.0f} s.")
     changed = changed_since(before, state["rules_sha256"])
