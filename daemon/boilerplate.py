@@ -45,6 +45,11 @@ class Rule:
     position: str = "any"  # "first"/"last": only within `span` paragraphs of that end
     span: int = 3
     unless: tuple[re.Pattern[str], ...] = ()  # a paragraph matching one of these is story text
+    # Or, without a fixed phrase: at least `min_keywords` different words of
+    # the class's vocabulary, in a paragraph that also matches `requires`.
+    keywords: re.Pattern[str] | None = None
+    min_keywords: int = 2
+    requires: tuple[re.Pattern[str], ...] = ()  # all must match for the keywords to count
 
     def applies_at(self, index: int, count: int) -> bool:
         if self.position == "first":
@@ -58,10 +63,19 @@ class Rule:
         text = paragraph[2:] if paragraph.startswith("- ") else paragraph
         if len(text) > self.max_chars:
             return None
-        for pattern in self.patterns:
-            found = pattern.search(text)
-            if found:
-                return None if any(u.search(text) for u in self.unless) else found
+        found = next((m for m in (p.search(text) for p in self.patterns) if m), None) or self._by_keywords(text)
+        if found and any(u.search(text) for u in self.unless):
+            return None
+        return found
+
+    def _by_keywords(self, text: str) -> re.Match[str] | None:
+        if self.keywords is None or not all(r.search(text) for r in self.requires):
+            return None
+        seen: set[str | None] = set()
+        for found in self.keywords.finditer(text):
+            seen.add(found.lastgroup)  # which keyword, not which words: "$5" and "$10" are one
+            if len(seen) >= self.min_keywords:
+                return found
         return None
 
 
@@ -83,9 +97,19 @@ class Cleaned:
     site_name: str | None = None
 
 
+def _expand(pattern: str, vocabulary: dict[str, str]) -> str:
+    """Replace ``<<name>>`` with the rules file's [vocabulary] entry of that name."""
+    def lookup(found: re.Match[str]) -> str:
+        if found[1] not in vocabulary:
+            raise re.error(f"unknown vocabulary <<{found[1]}>> (define it under [vocabulary])")
+        return f"(?:{vocabulary[found[1]]})"
+    return re.sub(r"<<(\w+)>>", lookup, pattern)
+
+
 def compile_rules(data: dict[str, Any], source: str = "rules") -> tuple[Rule, ...]:
     """Rules from parsed TOML; ValueError names the rule and the problem."""
     rules = []
+    vocabulary = data.get("vocabulary", {})
     for index, raw in enumerate(data.get("rules", [])):
         where = f"{source}: rules[{index}]"
         name = raw.get("name") or f"rule-{index}"
@@ -93,8 +117,14 @@ def compile_rules(data: dict[str, Any], source: str = "rules") -> tuple[Rule, ..
         if action not in ACTIONS:
             raise ValueError(f"{where} ({name}): action must be one of {', '.join(ACTIONS)}, not {action!r}")
         try:
-            patterns = tuple(re.compile(p, re.IGNORECASE) for p in raw.get("patterns", []))
-            unless = tuple(re.compile(p, re.IGNORECASE) for p in raw.get("unless", []))
+            patterns = tuple(re.compile(_expand(p, vocabulary), re.IGNORECASE) for p in raw.get("patterns", []))
+            unless = tuple(re.compile(_expand(p, vocabulary), re.IGNORECASE) for p in raw.get("unless", []))
+            words = raw.get("keywords", [])
+            alternatives = "|".join(f"(?P<k{n}>{_expand(w, vocabulary)})" for n, w in enumerate(words))
+            keywords = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if words else None
+            required = raw.get("requires", [])
+            requires = tuple(re.compile(_expand(p, vocabulary), re.IGNORECASE)
+                             for p in ([required] if isinstance(required, str) else required))
         except re.error as exc:
             raise ValueError(f"{where} ({name}): bad pattern: {exc}") from None
         if action != "drop" and any("value" not in p.groupindex for p in patterns):
@@ -105,6 +135,7 @@ def compile_rules(data: dict[str, Any], source: str = "rules") -> tuple[Rule, ..
         rules.append(Rule(
             name=name, action=action, max_chars=int(raw.get("max_chars", 300)), patterns=patterns,
             position=position, span=int(raw.get("span", 3)), unless=unless,
+            keywords=keywords, min_keywords=int(raw.get("min_keywords", 2)), requires=requires,
         ))
     return tuple(rules)
 
