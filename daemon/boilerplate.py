@@ -97,12 +97,14 @@ class Cleaned:
     site_name: str | None = None
 
 
-def _expand(pattern: str, vocabulary: dict[str, str]) -> str:
-    """Replace ``<<name>>`` with the rules file's [vocabulary] entry of that name."""
+def _expand(pattern: str, vocabulary: dict[str, str], depth: int = 0) -> str:
+    """Replace ``<<name>>`` with the rules file's [vocabulary] entry of that name (which may use others)."""
     def lookup(found: re.Match[str]) -> str:
         if found[1] not in vocabulary:
             raise re.error(f"unknown vocabulary <<{found[1]}>> (define it under [vocabulary])")
-        return f"(?:{vocabulary[found[1]]})"
+        if depth > 5:
+            raise re.error(f"vocabulary <<{found[1]}>> refers to itself")
+        return f"(?:{_expand(vocabulary[found[1]], vocabulary, depth + 1)})"
     return re.sub(r"<<(\w+)>>", lookup, pattern)
 
 
