@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from newsd.config.rules import Overrides, RuleSet, default_ruleset
 
 DEFAULT_USER_AGENT = "newsd/0.1 (+https://github.com/newsd/newsd)"
 
@@ -45,6 +48,25 @@ class FeedSettings:
     name: str | None = None
     tags: tuple[str, ...] = ()
     enabled: bool = True
+    boilerplate: Overrides = Overrides()  # rules and disabled names for this feed's articles
+
+
+@dataclass(frozen=True)
+class BoilerplateSettings:
+    """The user's additions to the shipped boilerplate rules: everywhere, and per site."""
+
+    everywhere: Overrides = Overrides()
+    sites: tuple[tuple[str, Overrides], ...] = ()  # (host without "www.", overrides)
+
+    def for_site(self, url: str | None) -> RuleSet:
+        """The shipped rules with the global and the page's site's overrides applied."""
+        ruleset = default_ruleset().with_overrides(self.everywhere)
+        host = (urlsplit(url).hostname or "").lower().removeprefix("www.") if url else ""
+        for site, overrides in self.sites:
+            # A site covers its subdomains: "example.org" also means "news.example.org".
+            if host == site or host.endswith("." + site):
+                ruleset = ruleset.with_overrides(overrides)
+        return ruleset
 
 
 @dataclass(frozen=True)
@@ -55,7 +77,16 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     site_learning: SiteLearningSettings = field(default_factory=SiteLearningSettings)
+    boilerplate: BoilerplateSettings = field(default_factory=BoilerplateSettings)
     feeds: tuple[FeedSettings, ...] = ()
+
+    def rules_for(self, feed_url: str | None, page_url: str | None) -> RuleSet:
+        """The boilerplate rules for one article: shipped, global, its site's, its feed's."""
+        ruleset = self.boilerplate.for_site(page_url)
+        for feed in self.feeds:
+            if feed.url == feed_url:
+                ruleset = ruleset.with_overrides(feed.boilerplate)
+        return ruleset
 
     def as_dict(self) -> dict:
         """Plain data for printing (``newsd config check``)."""
@@ -75,8 +106,17 @@ class Settings:
                 "min_articles": self.site_learning.min_articles,
                 "min_share": self.site_learning.min_share,
             },
+            "boilerplate": {
+                **_overrides_dict(self.boilerplate.everywhere),
+                "sites": [{"site": site, **_overrides_dict(o)} for site, o in self.boilerplate.sites],
+            },
             "feeds": [
-                {"url": f.url, "name": f.name, "tags": list(f.tags), "enabled": f.enabled}
+                {"url": f.url, "name": f.name, "tags": list(f.tags), "enabled": f.enabled,
+                 **({"boilerplate": _overrides_dict(f.boilerplate)} if f.boilerplate != Overrides() else {})}
                 for f in self.feeds
             ],
         }
+
+
+def _overrides_dict(overrides: Overrides) -> dict:
+    return {"rules": [rule.name for rule in overrides.rules], "disable": sorted(overrides.disable)}

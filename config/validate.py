@@ -14,13 +14,24 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from newsd.config.settings import FeedSettings, HttpSettings, Settings, SiteLearningSettings, StorageSettings
+from newsd.config.settings import (
+    BoilerplateSettings,
+    FeedSettings,
+    HttpSettings,
+    Settings,
+    SiteLearningSettings,
+    StorageSettings,
+)
+from newsd.config.rules import Overrides, Rule, compile_rules, default_vocabulary, known_names
 
-SECTIONS = ("storage", "http", "site_learning", "feeds")
+SECTIONS = ("storage", "http", "site_learning", "boilerplate", "feeds")
+BOILERPLATE_KEYS = ("rules", "disable", "sites")
+OVERRIDE_KEYS = ("rules", "disable")
+SITE_KEYS = ("site", "rules", "disable")
 STORAGE_KEYS = ("path", "keep_html")
 SITE_LEARNING_KEYS = ("enabled", "min_articles", "min_share")
 HTTP_KEYS = ("user_agent", "timeout", "max_bytes", "max_redirects", "max_connections", "max_per_host")
-FEED_KEYS = ("url", "name", "tags", "enabled")
+FEED_KEYS = ("url", "name", "tags", "enabled", "boilerplate")
 
 # "example.com/rss" or "www.example.org": a web address someone forgot the scheme of.
 # (A bare "feed.xml" is a file name, so a host needs a path after it or "www.".)
@@ -147,6 +158,56 @@ def _site_learning(raw: Any, problems: Problems) -> SiteLearningSettings:
     return SiteLearningSettings(**{k: v for k, v in values.items() if v is not None})
 
 
+def _overrides(raw: dict, prefix: str, problems: Problems) -> Overrides:
+    """Rules and disabled names of one [boilerplate]-like table; problems name the key and the rule."""
+    rules: tuple[Rule, ...] = ()
+    raw_rules = raw.get("rules", [])
+    if not isinstance(raw_rules, list) or not all(isinstance(r, dict) for r in raw_rules):
+        problems.add(f"{prefix}rules", "expected an array of tables: write each rule as [[...rules]] "
+                                       "with name, patterns and optionally action, max_chars")
+    else:
+        try:
+            rules = compile_rules({"rules": raw_rules}, "", default_vocabulary())
+        except ValueError as exc:
+            # compile_rules says "rules[2] (name): problem"; put it under this table's key.
+            problems.add(f"{prefix}{str(exc).removeprefix(': ')}", "fix the rule (patterns are Python regular "
+                                                                    "expressions; see config/boilerplate.toml)")
+    disable = _typed(raw, "disable", prefix, problems, "a list of rule names",
+                     lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v)) or []
+    allowed = known_names(rules)
+    for name in disable:
+        if name not in allowed:
+            problems.add(f"{prefix}disable", f"no rule or check named {name!r}" + _did_you_mean(name, allowed))
+    return Overrides(rules=rules, disable=frozenset(disable))
+
+
+def _boilerplate(raw: Any, problems: Problems) -> BoilerplateSettings:
+    if not isinstance(raw, dict):
+        problems.add("boilerplate", "expected a table [boilerplate]")
+        return BoilerplateSettings()
+    _check_keys(raw, BOILERPLATE_KEYS, "boilerplate.", problems)
+    everywhere = _overrides(raw, "boilerplate.", problems)
+    sites: list[tuple[str, Overrides]] = []
+    raw_sites = raw.get("sites", [])
+    if not isinstance(raw_sites, list):
+        problems.add("boilerplate.sites", "expected an array of tables: write each as [[boilerplate.sites]]")
+        raw_sites = []
+    for index, item in enumerate(raw_sites):
+        prefix = f"boilerplate.sites[{index}]."
+        if not isinstance(item, dict):
+            problems.add(prefix.rstrip("."), "expected a table with site = \"example.org\"")
+            continue
+        _check_keys(item, SITE_KEYS, prefix, problems)
+        site = _typed(item, "site", prefix, problems, "a host name such as \"example.org\"",
+                      lambda v: isinstance(v, str) and v.strip() != "" and "/" not in v)
+        if "site" not in item:
+            problems.add(f"{prefix}site", "missing: say which site these rules are for, e.g. site = \"example.org\"")
+        overrides = _overrides(item, prefix, problems)
+        if site:
+            sites.append((site.strip().lower().removeprefix("www."), overrides))
+    return BoilerplateSettings(everywhere=everywhere, sites=tuple(sites))
+
+
 def _http(raw: Any, problems: Problems) -> HttpSettings:
     if not isinstance(raw, dict):
         problems.add("http", "expected a table [http]")
@@ -180,6 +241,13 @@ def _feed(raw: Any, index: int, base_dir: Path, problems: Problems) -> FeedSetti
     tags = _typed(raw, "tags", prefix, problems, "a list of strings",
                   lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v))
     enabled = _typed(raw, "enabled", prefix, problems, "true or false", lambda v: isinstance(v, bool))
+    boilerplate = Overrides()
+    if "boilerplate" in raw:
+        if isinstance(raw["boilerplate"], dict):
+            _check_keys(raw["boilerplate"], OVERRIDE_KEYS, f"{prefix}boilerplate.", problems)
+            boilerplate = _overrides(raw["boilerplate"], f"{prefix}boilerplate.", problems)
+        else:
+            problems.add(f"{prefix}boilerplate", "expected a table: boilerplate = { disable = [\"...\"] }")
     if url is None:
         return None
     try:
@@ -187,7 +255,8 @@ def _feed(raw: Any, index: int, base_dir: Path, problems: Problems) -> FeedSetti
     except ValueError as exc:
         problems.add(f"{prefix}url", str(exc))
         return None
-    return FeedSettings(url=url, name=name, tags=tuple(tags or ()), enabled=True if enabled is None else enabled)
+    return FeedSettings(url=url, name=name, tags=tuple(tags or ()), enabled=True if enabled is None else enabled,
+                        boilerplate=boilerplate)
 
 
 def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, list[str]]:
@@ -197,6 +266,7 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
     storage = _storage(raw.get("storage", {}), problems)
     http = _http(raw.get("http", {}), problems)
     site_learning = _site_learning(raw.get("site_learning", {}), problems)
+    boilerplate = _boilerplate(raw.get("boilerplate", {}), problems)
     feeds: list[FeedSettings] = []
     raw_feeds = raw.get("feeds", [])
     if not isinstance(raw_feeds, list):
@@ -212,5 +282,6 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
             continue
         seen[feed.url] = index
         feeds.append(feed)
-    settings = Settings(source=source, storage=storage, http=http, site_learning=site_learning, feeds=tuple(feeds))
+    settings = Settings(source=source, storage=storage, http=http, site_learning=site_learning,
+                        boilerplate=boilerplate, feeds=tuple(feeds))
     return settings, problems.items

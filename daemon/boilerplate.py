@@ -1,82 +1,39 @@
-"""Boilerplate rules: which paragraphs of an extracted article are not the story.
+"""The boilerplate pass: which paragraphs of an extracted article are not the story.
 
-``compile_rules`` turns the rules file's data into ``Rule`` values;
-``apply_rules`` is a pure function over paragraphs. The default rules ship in
-``newsd/config/boilerplate.toml``.
+``apply_rules`` is a pure function over paragraphs: the rules (compiled by
+``newsd.config.rules`` from ``newsd/config/boilerplate.toml`` and the user's
+config) match text, and markup checks (``PageFacts``) catch what only the
+page's structure gives away.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from typing import Any
 
+from newsd.config.rules import (  # noqa: F401  (re-exported: the rules' names belong to this pass)
+    HEADLINE,
+    IMAGE_CAPTION,
+    LINK_BLOCK,
+    LINK_LIST,
+    ORPHAN_HEADING,
+    OTHER_ARTICLE,
+    STRUCTURAL_CHECKS,
+    Overrides,
+    Rule,
+    RuleSet,
+    compile_rules,
+    default_rules,
+    default_ruleset,
+    default_vocabulary,
+    known_names,
+)
 from newsd.daemon.page_facts import PageFacts, fold
 
-ACTIONS = ("drop", "author", "source")
-POSITIONS = ("any", "first", "last")
-
-# Structural checks: boilerplate recognised by the page's markup, not by its
-# words. They have names like rules so --explain and the config can name them.
-LINK_BLOCK = "link-block"  # a short block that is (almost) all link text
-IMAGE_CAPTION = "image-caption"  # the text of a figure caption or credit
-HEADLINE = "headline"  # the title repeated as the first paragraph
-ORPHAN_HEADING = "orphan-heading"  # a heading left with no story text under it
-LINK_LIST = "link-list"  # a run of list items that each start with a link: teasers
-OTHER_ARTICLE = "other-article"  # text of another <article> on the page: the next story
-STRUCTURAL_CHECKS = (LINK_BLOCK, LINK_LIST, IMAGE_CAPTION, HEADLINE, ORPHAN_HEADING, OTHER_ARTICLE)
 LINK_LIST_MIN_ITEMS = 3
 LINK_LIST_MIN_SHARE = 0.25
 LINK_BLOCK_MIN_SHARE = 0.7
 LONG_SENTENCE_CHARS = 100
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A named set of patterns for one kind of boilerplate."""
-
-    name: str
-    action: str
-    max_chars: int
-    patterns: tuple[re.Pattern[str], ...]
-    position: str = "any"  # "first"/"last": only within `span` paragraphs of that end
-    span: int = 3
-    unless: tuple[re.Pattern[str], ...] = ()  # a paragraph matching one of these is story text
-    # Or, without a fixed phrase: at least `min_keywords` different words of
-    # the class's vocabulary, in a paragraph that also matches `requires`.
-    keywords: re.Pattern[str] | None = None
-    min_keywords: int = 2
-    requires: tuple[re.Pattern[str], ...] = ()  # all must match for the keywords to count
-
-    def applies_at(self, index: int, count: int) -> bool:
-        if self.position == "first":
-            return index < self.span
-        if self.position == "last":
-            return index >= count - self.span
-        return True
-
-    def match(self, paragraph: str) -> re.Match[str] | None:
-        # trafilatura writes list items as "- item"; rules see the item's text.
-        text = paragraph[2:] if paragraph.startswith("- ") else paragraph
-        if len(text) > self.max_chars:
-            return None
-        found = next((m for m in (p.search(text) for p in self.patterns) if m), None) or self._by_keywords(text)
-        if found and any(u.search(text) for u in self.unless):
-            return None
-        return found
-
-    def _by_keywords(self, text: str) -> re.Match[str] | None:
-        if self.keywords is None or not all(r.search(text) for r in self.requires):
-            return None
-        seen: set[str | None] = set()
-        for found in self.keywords.finditer(text):
-            seen.add(found.lastgroup)  # which keyword, not which words: "$5" and "$10" are one
-            if len(seen) >= self.min_keywords:
-                return found
-        return None
 
 
 @dataclass(frozen=True)
@@ -95,58 +52,6 @@ class Cleaned:
     removed: tuple[Removed, ...] = ()
     authors: tuple[str, ...] = ()
     site_name: str | None = None
-
-
-def _expand(pattern: str, vocabulary: dict[str, str], depth: int = 0) -> str:
-    """Replace ``<<name>>`` with the rules file's [vocabulary] entry of that name (which may use others)."""
-    def lookup(found: re.Match[str]) -> str:
-        if found[1] not in vocabulary:
-            raise re.error(f"unknown vocabulary <<{found[1]}>> (define it under [vocabulary])")
-        if depth > 5:
-            raise re.error(f"vocabulary <<{found[1]}>> refers to itself")
-        return f"(?:{_expand(vocabulary[found[1]], vocabulary, depth + 1)})"
-    return re.sub(r"<<(\w+)>>", lookup, pattern)
-
-
-def compile_rules(data: dict[str, Any], source: str = "rules") -> tuple[Rule, ...]:
-    """Rules from parsed TOML; ValueError names the rule and the problem."""
-    rules = []
-    vocabulary = data.get("vocabulary", {})
-    for index, raw in enumerate(data.get("rules", [])):
-        where = f"{source}: rules[{index}]"
-        name = raw.get("name") or f"rule-{index}"
-        action = raw.get("action", "drop")
-        if action not in ACTIONS:
-            raise ValueError(f"{where} ({name}): action must be one of {', '.join(ACTIONS)}, not {action!r}")
-        try:
-            patterns = tuple(re.compile(_expand(p, vocabulary), re.IGNORECASE) for p in raw.get("patterns", []))
-            unless = tuple(re.compile(_expand(p, vocabulary), re.IGNORECASE) for p in raw.get("unless", []))
-            words = raw.get("keywords", [])
-            alternatives = "|".join(f"(?P<k{n}>{_expand(w, vocabulary)})" for n, w in enumerate(words))
-            keywords = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if words else None
-            required = raw.get("requires", [])
-            requires = tuple(re.compile(_expand(p, vocabulary), re.IGNORECASE)
-                             for p in ([required] if isinstance(required, str) else required))
-        except re.error as exc:
-            raise ValueError(f"{where} ({name}): bad pattern: {exc}") from None
-        if action != "drop" and any("value" not in p.groupindex for p in patterns):
-            raise ValueError(f"{where} ({name}): action {action!r} needs a (?P<value>...) group in every pattern")
-        position = raw.get("position", "any")
-        if position not in POSITIONS:
-            raise ValueError(f"{where} ({name}): position must be one of {', '.join(POSITIONS)}, not {position!r}")
-        rules.append(Rule(
-            name=name, action=action, max_chars=int(raw.get("max_chars", 300)), patterns=patterns,
-            position=position, span=int(raw.get("span", 3)), unless=unless,
-            keywords=keywords, min_keywords=int(raw.get("min_keywords", 2)), requires=requires,
-        ))
-    return tuple(rules)
-
-
-@lru_cache(maxsize=1)
-def default_rules() -> tuple[Rule, ...]:
-    """The rules shipped with newsd (read once: they are package data and never change)."""
-    text = resources.files("newsd.config").joinpath("boilerplate.toml").read_text(encoding="utf-8")
-    return compile_rules(tomllib.loads(text), "boilerplate.toml")
 
 
 def _structural_check(paragraph: str, index: int, facts: PageFacts, title: str | None,

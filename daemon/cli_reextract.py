@@ -48,7 +48,8 @@ def reextract(app: AppContext, feed: str | None, since: str | None, as_json: boo
     show_progress = sys.stderr.isatty() and not as_json
     with click.progressbar(length=total, label="Re-extracting", file=sys.stderr,
                            show_pos=True, hidden=not show_progress) as bar:
-        summary = run_reextract(store, app.settings.site_learning, feed_id, since_utc, on_progress=bar.update)
+        summary = run_reextract(store, app.settings.site_learning, feed_id, since_utc, on_progress=bar.update,
+                                rules_for=app.settings.rules_for)
     if as_json:
         echo_json(summary.as_dict())
     else:

@@ -15,12 +15,14 @@ import asyncio
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
 from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
 
 from newsd.config import Settings, SiteLearningSettings
+from newsd.daemon.boilerplate import RuleSet, default_ruleset
 from newsd.daemon.dates import clamp_future
 from newsd.daemon.errors import FeedError
 from newsd.daemon.extract import Document, extract
@@ -187,13 +189,16 @@ class Poller:
 
     def __init__(self, store: Store, fetcher: Fetcher, extractor: Executor | None = None,
                  clock: Callable[[], str] = utc_now, keep_html: bool = True,
-                 site_learning: SiteLearningSettings = SiteLearningSettings()) -> None:
+                 site_learning: SiteLearningSettings = SiteLearningSettings(),
+                 rules_for: Callable[[str | None, str | None], RuleSet] | None = None) -> None:
         self.store = store
         self.fetcher = fetcher
         self.extractor = extractor  # where extraction runs, off the event loop
         self.clock = clock  # the time, as the store writes it; injected so tests can fix it
         self.keep_html = keep_html
         self.site_learning = site_learning
+        # Which boilerplate rules apply to an article: (feed URL, page URL) -> rules.
+        self.rules_for = rules_for or (lambda feed_url, page_url: default_ruleset())
         # Canonical URLs being fetched right now, so two feeds carrying the
         # same new story in one run download it once.
         self._in_flight: dict[str, asyncio.Future[int | None]] = {}
@@ -265,7 +270,8 @@ class Poller:
         # return_exceptions: one entry's bug must not leave its siblings running
         # after the feed is recorded; each result is looked at below.
         results = await asyncio.gather(
-            *(self._store_entry(feed_row["id"], e, local_feed) for e in fresh), return_exceptions=True
+            *(self._store_entry(feed_row["id"], feed_row["url"], e, local_feed) for e in fresh),
+            return_exceptions=True
         )
         stored_all = True
         for entry, result in zip(fresh, results):
@@ -283,7 +289,7 @@ class Poller:
                 outcome.page_errors.append(result.page_error)
         return stored_all
 
-    async def _store_entry(self, feed_id: int, entry: Entry, local_feed: bool) -> EntryOutcome:
+    async def _store_entry(self, feed_id: int, feed_url: str, entry: Entry, local_feed: bool) -> EntryOutcome:
         """Store one new entry: as another source of a known story, or as a new article.
 
         An entry is known afterwards only if something was stored for it; one
@@ -304,7 +310,7 @@ class Poller:
         if link:
             self._in_flight[link] = future
         try:
-            fetched = await self._fetch_document(entry, local_feed)
+            fetched = await self._fetch_document(entry, feed_url, local_feed)
             url = canonical_url(fetched.final_url) if fetched.final_url else link
             article = build_article(entry, fetched.document, url, seen_at, fetched.problem)
             if not article.text:
@@ -345,7 +351,7 @@ class Poller:
             article_id, created = self.store.add_article(article, source, fetched.kept)
         return article, article_id, created
 
-    async def _fetch_document(self, entry: Entry, local_feed: bool) -> FetchedPage:
+    async def _fetch_document(self, entry: Entry, feed_url: str, local_feed: bool) -> FetchedPage:
         """Download an entry's page, keep it, and extract it."""
         if not entry.link:
             return FetchedPage(None, None)
@@ -366,7 +372,10 @@ class Poller:
         if self.keep_html:
             kept = await loop.run_in_executor(self.extractor, pack_page, page.final_url, page.body, self.clock())
         try:
-            document = await loop.run_in_executor(self.extractor, extract, page.body, page.final_url)
+            rules = self.rules_for(feed_url, page.final_url)
+            document = await loop.run_in_executor(
+                self.extractor, partial(extract, rules=rules.rules, disabled=rules.disabled), page.body, page.final_url
+            )
         except Exception as exc:  # a page that breaks the extractor costs its text, not the feed
             log.exception("%s: extraction failed", entry.link)
             return FetchedPage(None, page.final_url, f"extraction failed: {exc!r}", kept)
@@ -388,7 +397,7 @@ async def fetch_feeds(
     try:
         async with Fetcher(settings.http) as fetcher:
             poller = Poller(store, fetcher, extractor, keep_html=settings.storage.keep_html,
-                            site_learning=settings.site_learning)
+                            site_learning=settings.site_learning, rules_for=settings.rules_for)
 
             async def poll_one(row: dict) -> None:
                 try:

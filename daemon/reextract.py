@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from newsd.config import SiteLearningSettings
+from newsd.daemon.boilerplate import RuleSet, default_ruleset
 from newsd.daemon.dates import clamp_future
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.pipeline import choose_text
@@ -112,11 +113,13 @@ def rebuild_article(old: ArticleRecord, document: Document, problem: str | None 
     )
 
 
-def extract_again(store: Store, stored: StoredPage, learning: SiteLearningSettings) -> tuple[Document | None, str | None]:
-    """Extract a kept page with the current extractor and site boilerplate: (document, problem)."""
+def extract_again(store: Store, stored: StoredPage, learning: SiteLearningSettings,
+                  rules: RuleSet | None = None) -> tuple[Document | None, str | None]:
+    """Extract a kept page with the current extractor, rules and site boilerplate: (document, problem)."""
     assert stored.page is not None
+    rules = rules or default_ruleset()
     try:
-        document = extract(unpack_page(stored.page), stored.page.url)
+        document = extract(unpack_page(stored.page), stored.page.url, rules.rules, rules.disabled)
     except Exception as exc:  # one broken page costs its own re-extraction only
         log.exception("article %s: extraction failed", stored.article["id"])
         return None, f"extraction failed: {exc!r}"
@@ -130,10 +133,16 @@ def extract_again(store: Store, stored: StoredPage, learning: SiteLearningSettin
 
 
 def reextract(store: Store, learning: SiteLearningSettings, feed_id: int | None = None, since: str | None = None,
-              on_progress: Callable[[int], None] | None = None, batch_size: int = BATCH_SIZE) -> ReextractSummary:
-    """Re-extract the selected articles' kept pages and write what changed."""
+              on_progress: Callable[[int], None] | None = None, batch_size: int = BATCH_SIZE,
+              rules_for: Callable[[str | None, str | None], RuleSet] | None = None) -> ReextractSummary:
+    """Re-extract the selected articles' kept pages and write what changed.
+
+    ``rules_for(feed URL, page URL)`` gives the boilerplate rules of an
+    article (the config's overrides); the shipped rules when None.
+    """
     started = time.monotonic()
     summary = ReextractSummary()
+    feed_urls = {row["id"]: row["url"] for row in store.feeds()}
     for batch in store.stored_pages(feed_id, since, batch_size):
         updates: dict[int, ArticleRecord] = {}
         for stored in batch:
@@ -143,7 +152,8 @@ def reextract(store: Store, learning: SiteLearningSettings, feed_id: int | None 
                 continue
             summary.reextracted += 1
             old = stored_article(stored.article)
-            document, problem = extract_again(store, stored, learning)
+            rules = rules_for(feed_urls.get(stored.article["feed_id"]), stored.page.url) if rules_for else None
+            document, problem = extract_again(store, stored, learning, rules)
             new = rebuild_article(old, document, problem) if document is not None else None
             if new is None:
                 summary.failed += 1

@@ -57,7 +57,7 @@ def test_timeout_does_not_count_the_wait_for_a_free_connection(server, write_con
 
 
 def test_a_page_that_breaks_the_extractor_falls_back_to_feed_text(server, write_config, run_cli, tmp_path, monkeypatch):
-    def broken(html, url=None):
+    def broken(html, url=None, rules=None, disabled=frozenset()):
         raise RuntimeError("extractor bug")
 
     monkeypatch.setattr(pipeline, "extract", broken)

@@ -128,8 +128,8 @@ def test_reextract_updates_metadata_the_extractor_now_finds(server, write_config
     assert run_cli("--config", str(config), "fetch").exit_code == 0
     real = module.extract
 
-    def improved(html, url=None):
-        document = real(html, url)
+    def improved(html, url=None, rules=None, disabled=frozenset()):
+        document = real(html, url, rules, disabled)
         return replace(document, authors=("Ann Reporter",), language="cy", text=document.text.replace("cables", "wires"))
 
     monkeypatch.setattr(module, "extract", improved)
@@ -151,7 +151,7 @@ def test_an_extractor_failure_leaves_the_article_as_it_was(server, write_config,
     db = tmp_path / "newsd.db"
     before = rows(db, "SELECT * FROM articles ORDER BY id")
 
-    def broken(html, url=None):
+    def broken(html, url=None, rules=None, disabled=frozenset()):
         raise RuntimeError("parser exploded")
 
     monkeypatch.setattr(module, "extract", broken)
@@ -164,7 +164,7 @@ def test_a_page_that_broke_the_extractor_is_kept_and_later_yields_its_text(serve
                                                                            monkeypatch):
     from newsd.daemon import pipeline
 
-    def broken(html, url=None):
+    def broken(html, url=None, rules=None, disabled=frozenset()):
         raise RuntimeError("parser exploded")
 
     server.routes["/feed.xml"] = Response(rss([{"title": "Bikes", "guid": "g", "link": server.url("/a.html"),

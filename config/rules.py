@@ -1,0 +1,172 @@
+"""Boilerplate rules as configuration: the rules file's format, compiled.
+
+A rule is a named set of patterns (or a vocabulary) for one kind of
+boilerplate; ``compile_rules`` turns the TOML data of a rules file into
+``Rule`` values and says what is wrong with a bad one. The shipped rules are
+``newsd/config/boilerplate.toml``; a user's config adds ``Overrides``
+(globally, per site, per feed), which ``RuleSet.with_overrides`` applies.
+Applying rules to an article's paragraphs is ``newsd.daemon.boilerplate``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+ACTIONS = ("drop", "author", "source")
+POSITIONS = ("any", "first", "last")
+
+# Structural checks: boilerplate recognised by the page's markup, not by its
+# words. They have names like rules so --explain and the config can name them.
+LINK_BLOCK = "link-block"  # a short block that is (almost) all link text
+IMAGE_CAPTION = "image-caption"  # the text of a figure caption or credit
+HEADLINE = "headline"  # the title repeated as the first paragraph
+ORPHAN_HEADING = "orphan-heading"  # a heading left with no story text under it
+LINK_LIST = "link-list"  # a run of list items that each start with a link: teasers
+OTHER_ARTICLE = "other-article"  # text of another <article> on the page: the next story
+STRUCTURAL_CHECKS = (LINK_BLOCK, LINK_LIST, IMAGE_CAPTION, HEADLINE, ORPHAN_HEADING, OTHER_ARTICLE)
+@dataclass(frozen=True)
+class Rule:
+    """A named set of patterns for one kind of boilerplate."""
+
+    name: str
+    action: str
+    max_chars: int
+    patterns: tuple[re.Pattern[str], ...]
+    position: str = "any"  # "first"/"last": only within `span` paragraphs of that end
+    span: int = 3
+    unless: tuple[re.Pattern[str], ...] = ()  # a paragraph matching one of these is story text
+    # Or, without a fixed phrase: at least `min_keywords` different words of
+    # the class's vocabulary, in a paragraph that also matches `requires`.
+    keywords: re.Pattern[str] | None = None
+    min_keywords: int = 2
+    requires: tuple[re.Pattern[str], ...] = ()  # all must match for the keywords to count
+
+    def applies_at(self, index: int, count: int) -> bool:
+        if self.position == "first":
+            return index < self.span
+        if self.position == "last":
+            return index >= count - self.span
+        return True
+
+    def match(self, paragraph: str) -> re.Match[str] | None:
+        # trafilatura writes list items as "- item"; rules see the item's text.
+        text = paragraph[2:] if paragraph.startswith("- ") else paragraph
+        if len(text) > self.max_chars:
+            return None
+        found = next((m for m in (p.search(text) for p in self.patterns) if m), None) or self._by_keywords(text)
+        if found and any(u.search(text) for u in self.unless):
+            return None
+        return found
+
+    def _by_keywords(self, text: str) -> re.Match[str] | None:
+        if self.keywords is None or not all(r.search(text) for r in self.requires):
+            return None
+        seen: set[str | None] = set()
+        for found in self.keywords.finditer(text):
+            seen.add(found.lastgroup)  # which keyword, not which words: "$5" and "$10" are one
+            if len(seen) >= self.min_keywords:
+                return found
+        return None
+
+
+def _expand(pattern: str, vocabulary: dict[str, str], depth: int = 0) -> str:
+    """Replace ``<<name>>`` with the rules file's [vocabulary] entry of that name (which may use others)."""
+    def lookup(found: re.Match[str]) -> str:
+        if found[1] not in vocabulary:
+            raise re.error(f"unknown vocabulary <<{found[1]}>> (define it under [vocabulary])")
+        if depth > 5:
+            raise re.error(f"vocabulary <<{found[1]}>> refers to itself")
+        return f"(?:{_expand(vocabulary[found[1]], vocabulary, depth + 1)})"
+    return re.sub(r"<<(\w+)>>", lookup, pattern)
+
+
+def compile_rules(data: dict[str, Any], source: str = "rules",
+                  vocabulary: dict[str, str] | None = None) -> tuple[Rule, ...]:
+    """Rules from parsed TOML; ValueError names the rule and the problem.
+
+    ``vocabulary`` supplies <<name>> pieces besides the data's own [vocabulary]
+    (a user's rules can use the shipped file's <<reader>>, for instance).
+    """
+    rules = []
+    vocabulary = {**(vocabulary or {}), **data.get("vocabulary", {})}
+    for index, raw in enumerate(data.get("rules", [])):
+        where = f"{source}: rules[{index}]"
+        name = raw.get("name") or f"rule-{index}"
+        action = raw.get("action", "drop")
+        if action not in ACTIONS:
+            raise ValueError(f"{where} ({name}): action must be one of {', '.join(ACTIONS)}, not {action!r}")
+        try:
+            patterns = tuple(re.compile(_expand(p, vocabulary), re.IGNORECASE) for p in raw.get("patterns", []))
+            unless = tuple(re.compile(_expand(p, vocabulary), re.IGNORECASE) for p in raw.get("unless", []))
+            words = raw.get("keywords", [])
+            alternatives = "|".join(f"(?P<k{n}>{_expand(w, vocabulary)})" for n, w in enumerate(words))
+            keywords = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if words else None
+            required = raw.get("requires", [])
+            requires = tuple(re.compile(_expand(p, vocabulary), re.IGNORECASE)
+                             for p in ([required] if isinstance(required, str) else required))
+        except re.error as exc:
+            raise ValueError(f"{where} ({name}): bad pattern: {exc}") from None
+        if action != "drop" and any("value" not in p.groupindex for p in patterns):
+            raise ValueError(f"{where} ({name}): action {action!r} needs a (?P<value>...) group in every pattern")
+        position = raw.get("position", "any")
+        if position not in POSITIONS:
+            raise ValueError(f"{where} ({name}): position must be one of {', '.join(POSITIONS)}, not {position!r}")
+        rules.append(Rule(
+            name=name, action=action, max_chars=int(raw.get("max_chars", 300)), patterns=patterns,
+            position=position, span=int(raw.get("span", 3)), unless=unless,
+            keywords=keywords, min_keywords=int(raw.get("min_keywords", 2)), requires=requires,
+        ))
+    return tuple(rules)
+
+
+@lru_cache(maxsize=1)
+def _default_data() -> dict[str, Any]:
+    text = resources.files("newsd.config").joinpath("boilerplate.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> tuple[Rule, ...]:
+    """The rules shipped with newsd (read once: they are package data and never change)."""
+    return compile_rules(_default_data(), "boilerplate.toml")
+
+
+def default_vocabulary() -> dict[str, str]:
+    """The shipped rules file's [vocabulary], for users' own rules."""
+    return dict(_default_data().get("vocabulary", {}))
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a config adds to the rules (globally, for a site or for a feed)."""
+
+    rules: tuple[Rule, ...] = ()  # a rule named like an earlier one replaces it
+    disable: frozenset[str] = frozenset()  # names of rules and markup checks to skip
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules and the disabled names that apply to one page."""
+
+    rules: tuple[Rule, ...]
+    disabled: frozenset[str] = frozenset()
+
+    def with_overrides(self, overrides: Overrides) -> "RuleSet":
+        replaced = {rule.name for rule in overrides.rules}
+        # The user's rules run first: the first rule that matches names the removal.
+        rules = overrides.rules + tuple(rule for rule in self.rules if rule.name not in replaced)
+        return RuleSet(rules, self.disabled | overrides.disable)
+
+
+def default_ruleset() -> RuleSet:
+    return RuleSet(default_rules())
+
+
+def known_names(rules: tuple[Rule, ...] = ()) -> tuple[str, ...]:
+    """Every name a config may disable: the shipped rules, the markup checks and ``rules``."""
+    return tuple(dict.fromkeys([*(r.name for r in default_rules()), *STRUCTURAL_CHECKS, *(r.name for r in rules)]))
