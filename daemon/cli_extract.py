@@ -1,0 +1,109 @@
+"""``newsd extract``: clean text and metadata of one page, and why each block went."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from newsd.daemon.cli_context import AppContext, FatalError, pass_app
+from newsd.daemon.extract import Document, extract
+from newsd.daemon.fetcher import HTML_ACCEPT, Fetcher
+from newsd.daemon.output import echo_json
+from newsd.daemon.pipeline import page_problem
+from newsd.daemon.site_learning import learned_paragraphs, paragraph_keys, remove_site_boilerplate, site_of
+
+
+def _is_web_address(source: str) -> bool:
+    return urlsplit(source).scheme.lower() in ("http", "https")
+
+
+def _download(app: AppContext, url: str) -> tuple[bytes, str]:
+    """The page's bytes and its final URL, or a FatalError saying why not."""
+
+    async def get() -> tuple[bytes, str]:
+        async with Fetcher(app.settings.http) as fetcher:
+            page = await fetcher.get(url, accept=HTML_ACCEPT)
+        problem = page_problem(page)
+        if problem is not None:
+            raise FatalError(f"{url}: {problem}")
+        return page.body, page.final_url
+
+    return asyncio.run(get())
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise FatalError(f"cannot read {path}: {exc.strerror or exc}. Give a saved HTML file or an http(s) URL.") from None
+
+
+def _without_site_boilerplate(app: AppContext, document: Document, url: str | None) -> Document:
+    """Apply what the store has learned about the page's site, if there is a store."""
+    site = site_of(url)
+    learning = app.settings.site_learning
+    if not (site and learning.enabled and document.text and Path(app.settings.storage.path).exists()):
+        return document
+    learned = learned_paragraphs(app.store, site, learning, paragraph_keys(document.text))
+    return remove_site_boilerplate(document, site, learned)
+
+
+def _print_text(document: Document, url: str | None, explain: bool) -> None:
+    for label, value in (
+        ("Title", document.title),
+        ("URL", url),
+        ("Published", document.published_at),
+        ("Site", document.site_name),
+        ("Authors", ", ".join(document.authors)),
+        ("Language", document.language),
+        ("Image", document.image),
+        ("Tags", ", ".join(document.tags)),
+    ):
+        if value:
+            click.echo(f"{label + ':':<11}{value}")
+    click.echo()
+    click.echo(document.text or "(no article text found)")
+    if explain:
+        click.echo()
+        click.echo(f"Removed ({len(document.removed)}):")
+        for removed in document.removed:
+            click.echo(f"  [{removed.rule}] {removed.text}")
+
+
+@click.command("extract")
+@click.argument("source", metavar="URL_OR_FILE")
+@click.option("--url", "page_url", metavar="URL", help="The page's address when SOURCE is a saved file: "
+              "picks its site's rules and learned boilerplate, and resolves its links.")
+@click.option("--explain", is_flag=True, help="Also list every removed block and the rule or site statistic behind it.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@pass_app
+def extract_command(app: AppContext, source: str, page_url: str | None, explain: bool, fmt: str) -> None:
+    """Print the clean text and metadata of one page, without storing it.
+
+    SOURCE is an http(s) URL (downloaded with the config's [http] settings)
+    or a saved HTML file. The same rules apply as at fetch time: the shipped
+    ones, the config's [boilerplate] (globally and for the page's site), and
+    the boilerplate the store has learned for that site.
+    """
+    if page_url is not None and not _is_web_address(page_url):
+        raise FatalError(f"--url {page_url!r}: give the page's http(s) address, e.g. --url https://example.org/story")
+    if _is_web_address(source):
+        html, url = _download(app, source)
+    else:
+        html, url = _read_file(source), page_url
+    rules = app.settings.rules_for(None, url)
+    document = extract(html, url, rules.rules, rules.disabled)
+    document = _without_site_boilerplate(app, document, url)
+    if fmt == "json":
+        data = asdict(document)
+        data["url"] = url
+        if not explain:
+            del data["removed"]
+        echo_json(data)
+        return
+    _print_text(document, url, explain)
