@@ -22,6 +22,7 @@ from newsd.config.rules import (  # noqa: F401  (re-exported: the rules' names b
     Overrides,
     Rule,
     RuleSet,
+    Subject,
     compile_rules,
     default_rules,
     default_ruleset,
@@ -177,10 +178,11 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
         if check:
             removed[index] = Removed(paragraph, check)
             continue
+        subject = Subject(paragraph)
         for rule in rules:
             if rule.name in disabled or not rule.applies_at(index, count):
                 continue
-            found = rule.match(paragraph)
+            found = rule.match(subject)
             if not found:
                 continue
             removed[index] = Removed(paragraph, rule.name)

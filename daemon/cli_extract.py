@@ -92,6 +92,7 @@ def extract_command(app: AppContext, source: str, page_url: str | None, explain:
     """
     if page_url is not None and not _is_web_address(page_url):
         raise FatalError(f"--url {page_url!r}: give the page's http(s) address, e.g. --url https://example.org/story")
+    url: str | None
     if _is_web_address(source):
         html, url = _download(app, source)
     else:

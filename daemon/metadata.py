@@ -1,29 +1,40 @@
 """Article metadata from what the page declares: meta tags and JSON-LD.
 
-trafilatura's own metadata pass also guesses authors and categories from the
-page's markup; those guesses cost more than the article extraction's own
-budget allows (see docs/benchmarks.md), and the boilerplate pass finds the
-bylines inside the text anyway. What a page declares about itself is read
-here, with trafilatura's readers for meta tags and JSON-LD, and htmldate in its
-fast mode for the date.
+trafilatura's metadata pass also guesses authors and categories from the
+page's markup and repairs broken JSON-LD with regular expressions; on news
+pages that costs more than the extraction itself is allowed (see
+docs/benchmarks.md), and the boilerplate pass finds bylines inside the text
+anyway. Here the page's declarations are read in one pass over its <meta>
+tags and its JSON-LD blocks (malformed ones are skipped), with htmldate's
+fast mode for pages that declare no date.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
+from typing import Any, Iterator
 
 from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.metadata import examine_meta, extract_meta_json, extract_sitename, extract_title
+from trafilatura.metadata import extract_title
 
 from newsd.daemon.dates import parse_iso
 from newsd.daemon.text import primary_language
 
 log = logging.getLogger(__name__)
 
-_PUBLISHED_META = ("article:published_time", "og:published_time", "datePublished", "pubdate", "publishdate")
-_TAG_META = ("article:tag", "news_keywords", "keywords")
+# JSON-LD types that describe the article itself (schema.org Article and its kinds).
+ARTICLE_TYPES = frozenset({
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+    "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "socialmediaposting", "liveblogposting",
+    "scholarlyarticle", "techarticle", "report", "webpage",
+})
+_PUBLISHED = ("article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+              "dc.date.issued", "dc.date", "date", "sailthru.date", "parsely-pub-date")
+_AUTHORS = ("author", "article:author", "parsely-author", "dc.creator", "sailthru.author", "byl")
+_TAGS = ("article:tag", "news_keywords", "keywords", "parsely-tags")
 
 
 @dataclass(frozen=True)
@@ -39,37 +50,92 @@ class PageMetadata:
     tags: tuple[str, ...] = ()
 
 
-def _meta(tree: HtmlElement, *names: str) -> list[str]:
-    """Non-empty contents of <meta property|name|itemprop=...> for ``names``, in page order."""
-    values = []
-    for name in names:
-        for value in tree.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'):
-            if value.strip():
-                values.append(value.strip())
-    return values
+def _fold(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
 
 
-def split_names(value: str | list[str] | None, separators: str = ";") -> tuple[str, ...]:
-    """Names from trafilatura's joined strings (or lists), without repeats."""
-    if not value:
-        return ()
-    items = value if isinstance(value, list) else [value]
+def _meta_tags(tree: HtmlElement) -> dict[str, list[str]]:
+    """Every <meta> content by its lower-cased property, name or itemprop, in page order."""
+    tags: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        content = _fold(meta.get("content"))
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        if content and key:
+            tags.setdefault(key.strip().lower(), []).append(content)
+    return tags
+
+
+def _first(tags: dict[str, list[str]], *names: str) -> str | None:
+    return next((tags[name][0] for name in names if name in tags), None)
+
+
+def _json_ld_objects(tree: HtmlElement) -> Iterator[dict]:
+    """The objects of the page's JSON-LD blocks, @graph members included; broken blocks are skipped."""
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        pending = data if isinstance(data, list) else [data]
+        while pending:
+            item = pending.pop(0)
+            if isinstance(item, dict):
+                pending.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
+                yield item
+            elif isinstance(item, list):
+                pending.extend(item)
+
+
+def _types(item: dict) -> set[str]:
+    kind = item.get("@type", [])
+    return {str(k).lower() for k in (kind if isinstance(kind, list) else [kind])}
+
+
+def _article_object(tree: HtmlElement) -> dict:
+    """The JSON-LD object describing the article (the first of an article type), or {}."""
+    fallback: dict = {}
+    for item in _json_ld_objects(tree):
+        types = _types(item)
+        if types & ARTICLE_TYPES - {"webpage"}:
+            return item
+        if not fallback and "webpage" in types and item.get("headline"):
+            fallback = item
+    return fallback
+
+
+def _names(value: Any) -> list[str]:
+    """Names from JSON-LD's "author": a string, {"name": ...}, or a list of either."""
+    if isinstance(value, list):
+        return [name for item in value for name in _names(item)]
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    name = _fold(value)
+    return [name] if name else []
+
+
+def split_names(values: list[str], separators: str = ";") -> tuple[str, ...]:
+    """Names from joined strings ("a; b"), without repeats, URLs or blanks."""
     parts: list[str] = []
-    for item in items:
+    for value in values:
         for sep in separators[1:]:
-            item = item.replace(sep, separators[0])
-        parts.extend(item.split(separators[0]))
-    return tuple(dict.fromkeys(" ".join(p.split()) for p in parts if p.strip()))
+            value = value.replace(sep, separators[0])
+        parts.extend(_fold(p) for p in value.split(separators[0]))
+    return tuple(dict.fromkeys(p for p in parts if p and "://" not in p))
 
 
-def _language(tree: HtmlElement) -> str | None:
-    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
-    return primary_language(lang or next(iter(_meta(tree, "og:locale", "language")), None))
+def _image(value: Any) -> str | None:
+    if isinstance(value, list):
+        return next((found for found in map(_image, value) if found), None)
+    if isinstance(value, dict):
+        return _image(value.get("url"))
+    return _fold(value) or None
 
 
-def _published(tree: HtmlElement, declared: str | None, url: str | None) -> str | None:
-    for value in [*_meta(tree, *_PUBLISHED_META), declared]:
-        parsed = parse_iso(value)
+def _published(tags: dict[str, list[str]], article: dict, tree: HtmlElement, url: str | None) -> str | None:
+    for value in [*(v for name in _PUBLISHED for v in tags.get(name, [])), article.get("datePublished")]:
+        parsed = parse_iso(_fold(value)) if value else None
         if parsed:
             return parsed
     # htmldate's fast mode: the URL, <time> elements and header markup, not a
@@ -80,20 +146,20 @@ def _published(tree: HtmlElement, declared: str | None, url: str | None) -> str 
 
 def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     """Title, authors, date, language, site, image and tags the page declares."""
-    try:
-        declared = extract_meta_json(tree, examine_meta(tree))
-    except Exception:  # a broken JSON-LD block costs its metadata, not the article
-        log.debug("unreadable page metadata at %s", url, exc_info=True)
-        declared = examine_meta(tree)
-    title = declared.title or extract_title(tree)
-    tags = split_names(_meta(tree, *_TAG_META), ";,") + split_names(declared.tags, ";,") \
-        + split_names(declared.categories, ";,")
+    tags = _meta_tags(tree)
+    article = _article_object(tree)
+    publisher: dict = article["publisher"] if isinstance(article.get("publisher"), dict) else {}
+    title = _fold(article.get("headline")) or _first(tags, "og:title", "twitter:title") or extract_title(tree)
+    keywords = article.get("keywords")
+    keyword_list = keywords if isinstance(keywords, list) else [keywords] if isinstance(keywords, str) else []
+    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") \
+        or _first(tags, "og:locale", "content-language", "language") or _fold(article.get("inLanguage"))
     return PageMetadata(
-        title=" ".join(title.split()) if title else None,
-        authors=split_names(declared.author),
-        published_at=_published(tree, declared.date, url),
-        language=_language(tree),
-        site_name=(declared.sitename or extract_sitename(tree) or "").lstrip("@") or None,
-        image=declared.image,
-        tags=tuple(dict.fromkeys(tags)),
+        title=_fold(title) or None,
+        authors=split_names(_names(article.get("author")) or [v for n in _AUTHORS for v in tags.get(n, [])]),
+        published_at=_published(tags, article, tree, url),
+        language=primary_language(lang or None),
+        site_name=_first(tags, "og:site_name", "application-name") or _fold(publisher.get("name")) or None,
+        image=_first(tags, "og:image", "og:image:url", "twitter:image") or _image(article.get("image")),
+        tags=split_names([v for n in _TAGS for v in tags.get(n, [])] + [str(k) for k in keyword_list], ";,"),
     )

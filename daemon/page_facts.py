@@ -34,6 +34,9 @@ class PageFacts:
 
     link_ratio: dict[str, float] = field(default_factory=dict)  # share of the text inside <a>
     link_led: frozenset[str] = frozenset()  # list items whose text starts with a link
+    # The blocks holding links, by text: their ratios are measured when asked
+    # for (only extracted paragraphs are), then kept in link_ratio/link_led.
+    linked_blocks: dict[str, list[HtmlElement]] = field(default_factory=dict, repr=False)
     captions: frozenset[str] = frozenset()  # text of figure captions and credits
     headings: frozenset[str] = frozenset()  # extracted text that was a heading
     # Which of the page's top-level <article> elements a block is in, when
@@ -42,10 +45,18 @@ class PageFacts:
     article_of: dict[str, int] = field(default_factory=dict)
 
     def link_share(self, paragraph: str) -> float:
-        return self.link_ratio.get(fold(_strip_bullet(paragraph)), 0.0)
+        key = fold(_strip_bullet(paragraph))
+        if key not in self.link_ratio and key in self.linked_blocks:
+            # The same text can occur twice on a page (a menu and a teaser):
+            # the larger ratio is the one that says "this is a link".
+            self.link_ratio[key] = max(_link_ratio(block, len(key)) for block in self.linked_blocks[key])
+        return self.link_ratio.get(key, 0.0)
 
     def leads_with_link(self, paragraph: str) -> bool:
-        return fold(_strip_bullet(paragraph)) in self.link_led
+        key = fold(_strip_bullet(paragraph))
+        return key in self.link_led or any(
+            block.tag == "li" and _starts_with_link(block) for block in self.linked_blocks.get(key, ())
+        )
 
     def is_caption(self, paragraph: str) -> bool:
         return fold(_strip_bullet(paragraph)) in self.captions
@@ -66,15 +77,6 @@ def _is_link_out(anchor: HtmlElement) -> bool:
     """A link to another page; in-page jump marks and script links do not count."""
     href = (anchor.get("href") or "").strip()
     return bool(href) and not href.startswith(("#", "javascript:"))
-
-
-def _enclosing_block(element: HtmlElement) -> HtmlElement | None:
-    for ancestor in element.iterancestors():
-        if ancestor.tag in _BLOCKS:
-            return ancestor
-        if ancestor.tag == "body":
-            return None
-    return None
 
 
 def _starts_with_link(item: HtmlElement) -> bool:
@@ -99,27 +101,25 @@ def page_facts(tree: HtmlElement) -> PageFacts:
     blocks: dict[HtmlElement, None] = {}
     for anchor in tree.iter("a"):
         if _is_link_out(anchor):
-            block = _enclosing_block(anchor)
+            # The nearest block around the link (lxml filters the ancestors by tag in C).
+            block = next(anchor.iterancestors(*_BLOCKS), None)
             if block is not None:
                 blocks[block] = None
-    link_ratio: dict[str, float] = {}
-    link_led: set[str] = set()
+    linked_blocks: dict[str, list[HtmlElement]] = {}
     for block in blocks:
         text = fold(block.text_content())
-        if not text or len(text) > MAX_LINK_BLOCK_CHARS:
-            continue
-        if block.tag == "li" and _starts_with_link(block):
-            link_led.add(text)
-        linked = sum(len(fold(a.text_content())) for a in block.iter("a") if _is_link_out(a))
-        # The same text can occur twice on a page (a menu and a teaser): keep
-        # the larger ratio, the one that says "this is a link".
-        link_ratio[text] = max(link_ratio.get(text, 0.0), min(1.0, linked / len(text)))
+        if text and len(text) <= MAX_LINK_BLOCK_CHARS:
+            linked_blocks.setdefault(text, []).append(block)
     captions = frozenset(
         text for text in (fold(e.text_content()) for e in tree.xpath(_CAPTION_XPATH))
         if text and len(text) <= MAX_LINK_BLOCK_CHARS
     )
-    return PageFacts(link_ratio=link_ratio, link_led=frozenset(link_led), captions=captions,
-                     article_of=_articles_of_blocks(tree))
+    return PageFacts(linked_blocks=linked_blocks, captions=captions, article_of=_articles_of_blocks(tree))
+
+
+def _link_ratio(block: HtmlElement, text_length: int) -> float:
+    linked = sum(len(fold(a.text_content())) for a in block.iter("a") if _is_link_out(a))
+    return min(1.0, linked / text_length)
 
 
 def _articles_of_blocks(tree: HtmlElement) -> dict[str, int]:
