@@ -108,6 +108,10 @@ BOILERPLATE = {
         "Edited by John Smith",
         "Mitarbeit: Erika Mustermann",
     ],
+    "publisher-note": [
+        "Our newsroom is small and this site has no paywall: please tell others about it.",
+        "Unsere Redaktion freut sich über Ihre Hinweise zu diesem Artikel.",
+    ],
     "author-bio": [
         "Jane Doe is a senior reporter at Example News covering energy and climate.",
         "Max Muster ist Redakteur im Ressort Politik.",
@@ -142,6 +146,8 @@ BOILERPLATE = {
 
 # Short story lines that look a little like boilerplate and must stay.
 SHORT_STORY_LINES = [
+    "We reached out to the ministry and will update this article when it replies.",
+    "In this article I look at why the bridge failed.",
     "The vote is on 12 May 2024.",
     "He was born on 4 May 1960 in Paris.",
     "Von der Leyen sagte am Montag, sie werde erneut kandidieren.",
