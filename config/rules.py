@@ -123,11 +123,36 @@ def _expand(pattern: str, vocabulary: dict[str, str], depth: int = 0) -> str:
     """Replace ``<<name>>`` with the rules file's [vocabulary] entry of that name (which may use others)."""
     def lookup(found: re.Match[str]) -> str:
         if found[1] not in vocabulary:
-            raise re.error(f"unknown vocabulary <<{found[1]}>> (define it under [vocabulary])")
+            known = ", ".join(f"<<{n}>>" for n in vocabulary) or "none"
+            raise re.error(f"unknown vocabulary <<{found[1]}>> (known: {known})")
         if depth > 5:
             raise re.error(f"vocabulary <<{found[1]}>> refers to itself")
         return f"(?:{_expand(vocabulary[found[1]], vocabulary, depth + 1)})"
     return re.sub(r"<<(\w+)>>", lookup, pattern)
+
+
+RULE_KEYS = ("name", "action", "max_chars", "patterns", "unless", "keywords", "min_keywords", "requires",
+             "position", "span")
+
+
+def _strings(raw: dict, key: str, where: str) -> list[str]:
+    """A rule's list of patterns under ``key``; ValueError unless it is a list of non-empty strings."""
+    value = raw.get(key, [])
+    if key == "requires" and isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{where}: {key} must be a list of strings (regular expressions), "
+                         f"e.g. {key} = ['^donate now']")
+    if any(not v.strip() for v in value):
+        raise ValueError(f"{where}: {key} holds an empty pattern, which would match every paragraph")
+    return value
+
+
+def _number(raw: dict, key: str, where: str, default: int, least: int) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        raise ValueError(f"{where}: {key} must be a whole number >= {least}, not {value!r}")
+    return value
 
 
 def compile_rules(data: dict[str, Any], source: str = "rules",
@@ -137,35 +162,52 @@ def compile_rules(data: dict[str, Any], source: str = "rules",
     ``vocabulary`` supplies <<name>> pieces besides the data's own [vocabulary]
     (a user's rules can use the shipped file's <<reader>>, for instance).
     """
-    rules = []
+    rules: list[Rule] = []
     vocabulary = {**(vocabulary or {}), **data.get("vocabulary", {})}
     for index, raw in enumerate(data.get("rules", [])):
-        where = f"{source}: rules[{index}]"
-        name = raw.get("name") or f"rule-{index}"
+        name = raw.get("name")
+        where = f"{source}: rules[{index}]" + (f" ({name})" if isinstance(name, str) else "")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"{where}: every rule needs a name, e.g. name = \"my-footer\" "
+                             "(--explain shows it, and disable = [...] uses it)")
+        if any(rule.name == name for rule in rules):
+            raise ValueError(f"{where}: a rule named {name!r} comes earlier; give each rule its own name")
+        unknown = sorted(set(raw) - set(RULE_KEYS))
+        if unknown:
+            raise ValueError(f"{where}: unknown key {unknown[0]!r} (a rule has {', '.join(RULE_KEYS)})")
         action = raw.get("action", "drop")
         if action not in ACTIONS:
-            raise ValueError(f"{where} ({name}): action must be one of {', '.join(ACTIONS)}, not {action!r}")
+            raise ValueError(f"{where}: action must be one of {', '.join(ACTIONS)}, not {action!r}")
+        texts = {key: _strings(raw, key, where) for key in ("patterns", "unless", "keywords", "requires")}
+        if not texts["patterns"] and not texts["keywords"]:
+            raise ValueError(f"{where}: give the rule patterns = ['...'] (or keywords), or it matches nothing")
+        current = ""
         try:
             keep_case = action != "drop"
-            patterns = tuple(_compile(_expand(p, vocabulary), keep_case) for p in raw.get("patterns", []))
-            unless = tuple(_compile(_expand(p, vocabulary)) for p in raw.get("unless", []))
-            words = raw.get("keywords", [])
-            alternatives = "|".join(f"(?P<k{n}>{_expand(w, vocabulary)})" for n, w in enumerate(words))
-            keywords = _compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if words else None
-            required = raw.get("requires", [])
-            requires = tuple(_compile(_expand(p, vocabulary))
-                             for p in ([required] if isinstance(required, str) else required))
+            patterns = []
+            for current in texts["patterns"]:
+                patterns.append(_compile(_expand(current, vocabulary), keep_case))
+            unless = []
+            for current in texts["unless"]:
+                unless.append(_compile(_expand(current, vocabulary)))
+            current = " | ".join(texts["keywords"])
+            alternatives = "|".join(f"(?P<k{n}>{_expand(w, vocabulary)})" for n, w in enumerate(texts["keywords"]))
+            keywords = _compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if texts["keywords"] else None
+            requires = []
+            for current in texts["requires"]:
+                requires.append(_compile(_expand(current, vocabulary)))
         except re.error as exc:
-            raise ValueError(f"{where} ({name}): bad pattern: {exc}") from None
+            raise ValueError(f"{where}: bad pattern {current!r}: {exc}") from None
         if action != "drop" and any("value" not in p.groupindex for p in patterns):
-            raise ValueError(f"{where} ({name}): action {action!r} needs a (?P<value>...) group in every pattern")
+            raise ValueError(f"{where}: action {action!r} needs a (?P<value>...) group in every pattern")
         position = raw.get("position", "any")
         if position not in POSITIONS:
-            raise ValueError(f"{where} ({name}): position must be one of {', '.join(POSITIONS)}, not {position!r}")
+            raise ValueError(f"{where}: position must be one of {', '.join(POSITIONS)}, not {position!r}")
         rules.append(Rule(
-            name=name, action=action, max_chars=int(raw.get("max_chars", 300)), patterns=patterns,
-            position=position, span=int(raw.get("span", 3)), unless=unless,
-            keywords=keywords, min_keywords=int(raw.get("min_keywords", 2)), requires=requires,
+            name=name, action=action, max_chars=_number(raw, "max_chars", where, 300, 1),
+            patterns=tuple(patterns), position=position, span=_number(raw, "span", where, 3, 1),
+            unless=tuple(unless), keywords=keywords, min_keywords=_number(raw, "min_keywords", where, 2, 1),
+            requires=tuple(requires),
         ))
     return tuple(rules)
 

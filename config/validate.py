@@ -169,15 +169,17 @@ def _overrides(raw: dict, prefix: str, problems: Problems) -> Overrides:
         try:
             rules = compile_rules({"rules": raw_rules}, "", default_vocabulary())
         except ValueError as exc:
-            # compile_rules says "rules[2] (name): problem"; put it under this table's key.
-            problems.add(f"{prefix}{str(exc).removeprefix(': ')}", "fix the rule (patterns are Python regular "
-                                                                    "expressions; see config/boilerplate.toml)")
+            # compile_rules says ": rules[2] (name): problem"; put it under this table's key.
+            key, _, message = str(exc).removeprefix(": ").partition(": ")
+            problems.add(f"{prefix}{key}", message)
     disable = _typed(raw, "disable", prefix, problems, "a list of rule names",
                      lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v)) or []
     allowed = known_names(rules)
     for name in disable:
         if name not in allowed:
-            problems.add(f"{prefix}disable", f"no rule or check named {name!r}" + _did_you_mean(name, allowed))
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (the names are: {', '.join(allowed)})"
+            problems.add(f"{prefix}disable", f"no rule or check named {name!r}{hint}")
     return Overrides(rules=rules, disable=frozenset(disable))
 
 

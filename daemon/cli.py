@@ -30,6 +30,10 @@ DEFAULT_USER_CONFIG = Path("~/.config/newsd/newsd.toml")
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if verbose < 2:
+        # trafilatura logs every page it finds no article in as an ERROR; newsd
+        # reports that itself (page_error, "no article text found").
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 @click.group(cls=NewsdGroup, context_settings={"help_option_names": ["-h", "--help"]})

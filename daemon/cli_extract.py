@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import asdict
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import click
 
@@ -35,9 +35,10 @@ def _download(app: AppContext, url: str) -> tuple[bytes, str]:
     return asyncio.run(get())
 
 
-def _read_file(path: str) -> bytes:
+def _read_file(source: str) -> bytes:
+    path = Path(unquote(urlsplit(source).path)) if source.lower().startswith("file://") else Path(source).expanduser()
     try:
-        return Path(path).expanduser().read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise FatalError(f"cannot read {path}: {exc.strerror or exc}. Give a saved HTML file or an http(s) URL.") from None
 
@@ -85,26 +86,34 @@ def _print_text(document: Document, url: str | None, explain: bool) -> None:
 def extract_command(app: AppContext, source: str, page_url: str | None, explain: bool, fmt: str) -> None:
     """Print the clean text and metadata of one page, without storing it.
 
-    SOURCE is an http(s) URL (downloaded with the config's [http] settings)
-    or a saved HTML file. The same rules apply as at fetch time: the shipped
+    URL_OR_FILE is an http(s) URL (downloaded with the config's [http]
+    settings) or a saved HTML file (a path or file:// URL; --url tells where
+    it came from). The same rules apply as at fetch time: the shipped
     ones, the config's [boilerplate] (globally and for the page's site), and
     the boilerplate the store has learned for that site.
     """
-    if page_url is not None and not _is_web_address(page_url):
+    if page_url is not None and not (_is_web_address(page_url) and urlsplit(page_url).hostname):
         raise FatalError(f"--url {page_url!r}: give the page's http(s) address, e.g. --url https://example.org/story")
     url: str | None
     if _is_web_address(source):
+        if page_url is not None:
+            raise FatalError("--url is for a saved file; a downloaded page's address is the one it came from")
         html, url = _download(app, source)
     else:
         html, url = _read_file(source), page_url
     rules = app.settings.rules_for(None, url)
     document = extract(html, url, rules.rules, rules.disabled)
     document = _without_site_boilerplate(app, document, url)
+    if not document.text:
+        # Still print what was found (the metadata), but say so and fail, for scripts.
+        click.echo(f"{source}: no article text found (is it an HTML page with an article in it?)", err=True)
     if fmt == "json":
         data = asdict(document)
         data["url"] = url
         if not explain:
             del data["removed"]
         echo_json(data)
-        return
-    _print_text(document, url, explain)
+    else:
+        _print_text(document, url, explain)
+    if not document.text:
+        raise SystemExit(1)

@@ -60,7 +60,7 @@ def test_url_option_must_be_a_web_address(run_cli):
 def test_the_configs_site_rules_apply_to_the_page_url(run_cli, tmp_path):
     config = tmp_path / "newsd.toml"
     config.write_text(f'[storage]\npath = "{tmp_path / "newsd.db"}"\n'
-                      '[[boilerplate.sites]]\nsite = "off-guardian.org"\ndisable = ["donation-appeal"]\n')
+                      '[[boilerplate.sites]]\nsite = "off-guardian.org"\ndisable = ["donation-appeal", "publisher-note"]\n')
     with_site = run_cli("--config", str(config), "extract", str(RAQQA), "--url", "https://off-guardian.org/2016/x/")
     elsewhere = run_cli("--config", str(config), "extract", str(RAQQA), "--url", "https://example.org/x/")
     assert DONATION in with_site.stdout and DONATION not in elsewhere.stdout
@@ -80,3 +80,22 @@ def test_explain_names_the_site_statistic_behind_a_learned_removal(server, write
     text, explanation = result.stdout.split("\nRemoved (")
     assert FOOTER not in text
     assert f"  [site:127.0.0.1 (in 5 of 5 articles)] {FOOTER}" in explanation.splitlines()
+
+
+def test_a_file_url_is_read_like_a_path(run_cli):
+    result = run_cli("extract", RAQQA.as_uri())
+    assert result.exit_code == 0 and "Residents of the Syrian city of Raqqa" in result.stdout
+
+
+def test_a_page_without_an_article_says_so_and_fails(run_cli, tmp_path):
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body></body></html>")
+    result = run_cli("extract", str(empty))
+    assert result.exit_code == 1
+    assert "no article text found" in result.stderr and "ERROR" not in result.stderr
+
+
+def test_url_option_needs_a_host_and_a_saved_file(run_cli, server):
+    assert run_cli("extract", str(RAQQA), "--url", "http://").exit_code == 2
+    result = run_cli("extract", server.url("/x.html"), "--url", "https://example.org/x")
+    assert result.exit_code == 2 and "--url is for a saved file" in result.stderr

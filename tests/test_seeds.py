@@ -33,7 +33,7 @@ def paragraphs(text: str) -> list[str]:
     return [norm(p) for p in text.split("\n\n")]
 
 
-@pytest.mark.skipif(not SHARED_EXPECTED.exists(), reason="../shared/seeds not present")
+@pytest.mark.skipif(not SHARED_EXPECTED.exists(), reason=f"no shared seeds at {SHARED_EXPECTED} (set $NEWSD_SHARED)")
 def test_fixture_copies_match_the_shared_seeds():
     for original in SHARED_EXPECTED.glob("*.txt"):
         assert (FIXTURES / "seeds" / original.name).read_bytes() == original.read_bytes()
