@@ -385,3 +385,57 @@ def test_page_facts_knows_which_article_a_block_is_in():
 
     facts = page_facts(fromstring(html))
     assert (facts.article("First story."), facts.article("Second story.")) == (0, 1)
+
+
+# Story sentences a reviewer found the rules removing; each must stay.
+UNATTRIBUTED_STORY_SENTENCES = [
+    "Shares in Tesla fell 5% on Monday after the company missed delivery forecasts.",
+    "Shareholders approved the merger at a meeting in Frankfurt.",
+    "Share prices fell 4% after the announcement.",
+    "The US Senate voted 79-18 to force the sale of TikTok.",
+    "US billionaire Elon Musk donated $75m to a pro-Trump political action committee.",
+    "Patreon laid off 17% of its staff on Tuesday.",
+    "The grant will help keep the library open until 2026.",
+    "The bakery sold more than 4,000 cookies at the town fair.",
+    "Google delayed its plan to phase out third-party cookies in Chrome.",
+    "Previously, the company had said it would not cut jobs.",
+    "Latest figures show inflation fell to 2.3% in October.",
+    "Watch parties were held in bars across the city.",
+    "Zum Thema Migration äußerte sich der Minister nicht.",
+    "For more than 30 years, the factory was the biggest employer here.",
+    "The novel was first published in 1962 and never went out of print.",
+    "Casualties reported from the region rose to 40 on Sunday.",
+    "Ein Kommentar von Bundeskanzler Scholz sorgte für Empörung.",
+    "The judge ruled the names of the jurors may not be published.",
+    "The artists say their images were used without permission to train Stable Diffusion.",
+    "DeepL has built its business on machine translation for companies.",
+    "The firm moved its registered office to Amsterdam last year.",
+    "Das Amtsgericht München verurteilte den 34-Jährigen zu zwei Jahren Haft.",
+    "The court held that AI-generated images are protected by copyright only when a human shaped them.",
+    "Her Instagram post drew thousands of angry comments within hours.",
+    "The video was removed for breaching YouTube's community guidelines.",
+    "The defence minister wants to start the debate on conscription this autumn.",
+    "The senator's comments were seen as a signal that moderate Republicans would follow.",
+    "Der Vorschlag steht seit Monaten zur Diskussion.",
+    "Support for the ban is now highest among members of the governing party.",
+    "The series is available to subscribers of Netflix's premium tier from Friday.",
+    "Die Zeitung hat ihre Preise für das Abonnement im Januar erhöht.",
+    "Netflix is offering 50% off its premium plan for new subscribers until March.",
+    "Millions rushed to download the new ChatGPT app in its first week.",
+    "Our correspondent visited the site of the massacre on Tuesday.",
+    "Dieser Artikel verpflichtet die Länder, ihre Haushalte bis 2030 auszugleichen.",
+    "Israel/Gaza",
+    "Written by a former MI6 officer, the dossier was never verified.",
+]
+
+
+@pytest.mark.parametrize("sentence", UNATTRIBUTED_STORY_SENTENCES)
+def test_story_sentences_without_attribution_stay(sentence):
+    cleaned = apply_rules([STORY, sentence, STORY, STORY], default_rules())
+    assert cleaned.paragraphs == (STORY, sentence, STORY, STORY), cleaned.removed
+    assert cleaned.authors == ()
+
+
+def test_a_reporter_in_the_news_is_not_an_author_bio():
+    line = "Evan Gershkovich is a Wall Street Journal reporter who was detained in Russia in March 2023."
+    assert apply_rules([STORY, STORY, line], default_rules()).paragraphs == (STORY, STORY, line)
