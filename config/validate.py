@@ -158,7 +158,7 @@ def _site_learning(raw: Any, problems: Problems) -> SiteLearningSettings:
     return SiteLearningSettings(**{k: v for k, v in values.items() if v is not None})
 
 
-def _overrides(raw: dict, prefix: str, problems: Problems) -> Overrides:
+def _overrides(raw: dict, prefix: str, problems: Problems, inherited: tuple[str, ...] = ()) -> Overrides:
     """Rules and disabled names of one [boilerplate]-like table; problems name the key and the rule."""
     rules: tuple[Rule, ...] = ()
     raw_rules = raw.get("rules", [])
@@ -174,7 +174,7 @@ def _overrides(raw: dict, prefix: str, problems: Problems) -> Overrides:
             problems.add(f"{prefix}{key}", message)
     disable = _typed(raw, "disable", prefix, problems, "a list of rule names",
                      lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v)) or []
-    allowed = known_names(rules)
+    allowed = tuple(dict.fromkeys([*known_names(rules), *inherited]))  # a site may disable a global rule
     for name in disable:
         if name not in allowed:
             close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
@@ -204,7 +204,7 @@ def _boilerplate(raw: Any, problems: Problems) -> BoilerplateSettings:
                       lambda v: isinstance(v, str) and v.strip() != "" and "/" not in v)
         if "site" not in item:
             problems.add(f"{prefix}site", "missing: say which site these rules are for, e.g. site = \"example.org\"")
-        overrides = _overrides(item, prefix, problems)
+        overrides = _overrides(item, prefix, problems, tuple(r.name for r in everywhere.rules))
         if site:
             sites.append((site.strip().lower().removeprefix("www."), overrides))
     return BoilerplateSettings(everywhere=everywhere, sites=tuple(sites))
@@ -230,7 +230,8 @@ def _http(raw: Any, problems: Problems) -> HttpSettings:
     return HttpSettings(**{k: v for k, v in values.items() if v is not None})
 
 
-def _feed(raw: Any, index: int, base_dir: Path, problems: Problems) -> FeedSettings | None:
+def _feed(raw: Any, index: int, base_dir: Path, problems: Problems,
+          rule_names: tuple[str, ...] = ()) -> FeedSettings | None:
     prefix = f"feeds[{index}]."
     if not isinstance(raw, dict):
         problems.add(f"feeds[{index}]", "expected a table [[feeds]] with at least url = \"...\"")
@@ -247,7 +248,7 @@ def _feed(raw: Any, index: int, base_dir: Path, problems: Problems) -> FeedSetti
     if "boilerplate" in raw:
         if isinstance(raw["boilerplate"], dict):
             _check_keys(raw["boilerplate"], OVERRIDE_KEYS, f"{prefix}boilerplate.", problems)
-            boilerplate = _overrides(raw["boilerplate"], f"{prefix}boilerplate.", problems)
+            boilerplate = _overrides(raw["boilerplate"], f"{prefix}boilerplate.", problems, rule_names)
         else:
             problems.add(f"{prefix}boilerplate", "expected a table: boilerplate = { disable = [\"...\"] }")
     if url is None:
@@ -269,6 +270,9 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
     http = _http(raw.get("http", {}), problems)
     site_learning = _site_learning(raw.get("site_learning", {}), problems)
     boilerplate = _boilerplate(raw.get("boilerplate", {}), problems)
+    # A feed may disable the config's own rules too, global or any site's.
+    user_rules = tuple(rule.name for overrides in (boilerplate.everywhere, *(o for _, o in boilerplate.sites))
+                       for rule in overrides.rules)
     feeds: list[FeedSettings] = []
     raw_feeds = raw.get("feeds", [])
     if not isinstance(raw_feeds, list):
@@ -276,7 +280,7 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
         raw_feeds = []
     seen: dict[str, int] = {}
     for index, item in enumerate(raw_feeds):
-        feed = _feed(item, index, base_dir, problems)
+        feed = _feed(item, index, base_dir, problems, user_rules)
         if feed is None:
             continue
         if feed.url in seen:

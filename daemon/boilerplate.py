@@ -35,6 +35,7 @@ LINK_LIST_MIN_ITEMS = 3
 LINK_LIST_MIN_SHARE = 0.25
 LINK_BLOCK_MIN_SHARE = 0.7
 LONG_SENTENCE_CHARS = 100
+SENTENCE_WORDS = 8  # or this many words ending in a full stop
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ _CREDIT_PREFIX = re.compile(r"^(with |additional |mit )?(reporting|writing|text|
 _NOT_AN_AUTHOR = re.compile(r"^(edit(ed|ing)|redigiert|redaktion|produced|fact-check\w*)\b", re.I)
 
 
-def split_names(value: str) -> list[str]:
+def split_credit(value: str) -> list[str]:
     """Author names from a credit line: "Jane Doe, John Roe and Ann Lee; editing by ..." """
     names = []
     for part in re.split(r",|;| and | und | & ", value):
@@ -117,7 +118,8 @@ def _link_lists(paragraphs: list[str], facts: PageFacts) -> list[int]:
 def _is_long_sentence(paragraph: str) -> bool:
     # A whole linked sentence in the story ("X said so last year.") is text; a
     # related-story link is a headline, which has no full stop.
-    return len(paragraph) > LONG_SENTENCE_CHARS and paragraph.rstrip()[-1:] in ".!?…\"”»"
+    return (len(paragraph) > LONG_SENTENCE_CHARS or len(paragraph.split()) >= SENTENCE_WORDS) \
+        and paragraph.rstrip()[-1:] in ".!…\"”»"
 
 
 def _repeats_title(paragraph: str, title: str) -> bool:
@@ -187,7 +189,7 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
                 continue
             removed[index] = Removed(paragraph, rule.name)
             if rule.action == "author":
-                authors.extend(split_names(found["value"]))
+                authors.extend(split_credit(found["value"]))
             elif rule.action == "source" and site_name is None:
                 site_name = found["value"].strip()
             break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,7 +19,22 @@ from newsd.daemon.site_learning import learned_paragraphs, paragraph_keys, remov
 
 
 def _is_web_address(source: str) -> bool:
-    return urlsplit(source).scheme.lower() in ("http", "https")
+    try:
+        parts = urlsplit(source)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # "https://[bad" is no address at all
+        return False
+
+
+def _check_source(source: str) -> None:
+    """A clear error for a SOURCE that is neither a web address nor a readable file."""
+    scheme = source.split("://", 1)[0].lower() if "://" in source else ""
+    if scheme in ("http", "https") and not _is_web_address(source):
+        raise FatalError(f"{source!r} is not a valid web address; give a URL like https://example.org/story")
+    if scheme and scheme not in ("http", "https", "file"):
+        raise FatalError(f"{source!r}: unsupported scheme {scheme!r}; give an http(s) URL or a saved HTML file")
+    if not scheme and not Path(source).expanduser().exists() and re.match(r"^(www\.)?[\w-]+(\.[\w-]+)+/", source):
+        raise FatalError(f"no such file: {source}. Did you mean the web page https://{source} ?")
 
 
 def _download(app: AppContext, url: str) -> tuple[bytes, str]:
@@ -49,7 +65,11 @@ def _without_site_boilerplate(app: AppContext, document: Document, url: str | No
     learning = app.settings.site_learning
     if not (site and learning.enabled and document.text and Path(app.settings.storage.path).exists()):
         return document
-    learned = learned_paragraphs(app.store, site, learning, paragraph_keys(document.text))
+    try:
+        learned = learned_paragraphs(app.store, site, learning, paragraph_keys(document.text))
+    except FatalError as exc:  # the store is optional here: say so, and go on without it
+        click.echo(f"warning: not using the store's learned boilerplate: {exc}", err=True)
+        return document
     return remove_site_boilerplate(document, site, learned)
 
 
@@ -92,8 +112,9 @@ def extract_command(app: AppContext, source: str, page_url: str | None, explain:
     ones, the config's [boilerplate] (globally and for the page's site), and
     the boilerplate the store has learned for that site.
     """
-    if page_url is not None and not (_is_web_address(page_url) and urlsplit(page_url).hostname):
+    if page_url is not None and not _is_web_address(page_url):
         raise FatalError(f"--url {page_url!r}: give the page's http(s) address, e.g. --url https://example.org/story")
+    _check_source(source)
     url: str | None
     if _is_web_address(source):
         if page_url is not None:

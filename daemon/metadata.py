@@ -115,7 +115,7 @@ def _names(value: Any) -> list[str]:
     return [name] if name else []
 
 
-def split_names(values: list[str], separators: str = ";") -> tuple[str, ...]:
+def split_joined(values: list[str], separators: str = ";") -> tuple[str, ...]:
     """Names from joined strings ("a; b"), without repeats, URLs or blanks."""
     parts: list[str] = []
     for value in values:
@@ -156,10 +156,10 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         or _first(tags, "og:locale", "content-language", "language") or _fold(article.get("inLanguage"))
     return PageMetadata(
         title=_fold(title) or None,
-        authors=split_names(_names(article.get("author")) or [v for n in _AUTHORS for v in tags.get(n, [])]),
+        authors=split_joined(_names(article.get("author")) or [v for n in _AUTHORS for v in tags.get(n, [])]),
         published_at=_published(tags, article, tree, url),
         language=primary_language(lang or None),
         site_name=_first(tags, "og:site_name", "application-name") or _fold(publisher.get("name")) or None,
         image=_first(tags, "og:image", "og:image:url", "twitter:image") or _image(article.get("image")),
-        tags=split_names([v for n in _TAGS for v in tags.get(n, [])] + [str(k) for k in keyword_list], ";,"),
+        tags=split_joined([v for n in _TAGS for v in tags.get(n, [])] + [str(k) for k in keyword_list], ";,"),
     )

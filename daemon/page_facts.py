@@ -123,9 +123,14 @@ def _link_ratio(block: HtmlElement, text_length: int) -> float:
 
 
 def _articles_of_blocks(tree: HtmlElement) -> dict[str, int]:
-    """Block text -> index of the top-level <article> holding it; empty unless there are several."""
+    """Block text -> index of the top-level <article> holding it.
+
+    Empty unless the page has exactly two: a story and the next one a site
+    scrolls on into. A live blog or a list page has many, each a part of
+    the page's text, and none of them is "the other story".
+    """
     articles = tree.xpath("//article[not(ancestor::article)]")
-    if len(articles) < 2:
+    if len(articles) != 2:
         return {}
     article_of: dict[str, int] = {}
     for index, article in enumerate(articles):

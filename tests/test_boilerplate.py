@@ -439,3 +439,9 @@ def test_story_sentences_without_attribution_stay(sentence):
 def test_a_reporter_in_the_news_is_not_an_author_bio():
     line = "Evan Gershkovich is a Wall Street Journal reporter who was detained in Russia in March 2023."
     assert apply_rules([STORY, STORY, line], default_rules()).paragraphs == (STORY, STORY, line)
+
+
+def test_a_short_linked_sentence_in_the_story_stays():
+    sentence = "According to Nato, every country in the alliance spent at least 2% in 2025."
+    facts = PageFacts(link_ratio={sentence: 1.0})
+    assert apply_rules([STORY, sentence], (), facts).paragraphs == (STORY, sentence)

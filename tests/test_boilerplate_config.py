@@ -106,3 +106,13 @@ patterns = ['thanks to the friends of']
 ''')
     assert run_cli("--config", str(config), "reextract").exit_code == 0
     assert FOOTER not in _stored_texts(tmp_path / "newsd.db")[0]
+
+
+def test_a_site_or_feed_can_disable_the_configs_own_global_rule():
+    feed = "https://example.org/feed.xml"
+    settings = settings_of({
+        "boilerplate": {"rules": [{"name": "gazette-footer", "patterns": ["^thanks to the friends"]}],
+                        "sites": [{"site": "example.org", "disable": ["gazette-footer"]}]},
+        "feeds": [{"url": feed, "boilerplate": {"disable": ["gazette-footer"]}}],
+    })
+    assert "gazette-footer" in settings.rules_for(feed, "https://example.org/a").disabled

@@ -99,3 +99,20 @@ def test_url_option_needs_a_host_and_a_saved_file(run_cli, server):
     assert run_cli("extract", str(RAQQA), "--url", "http://").exit_code == 2
     result = run_cli("extract", server.url("/x.html"), "--url", "https://example.org/x")
     assert result.exit_code == 2 and "--url is for a saved file" in result.stderr
+
+
+def test_sources_that_are_neither_a_url_nor_a_file_get_a_clear_error(run_cli):
+    bad_host = run_cli("extract", "https://[bad/x")
+    assert bad_host.exit_code == 2 and "not a valid web address" in bad_host.stderr
+    ftp = run_cli("extract", "ftp://example.org/x.html")
+    assert ftp.exit_code == 2 and "unsupported scheme 'ftp'" in ftp.stderr
+    no_scheme = run_cli("extract", "example.org/story")
+    assert no_scheme.exit_code == 2 and "https://example.org/story" in no_scheme.stderr
+
+
+def test_an_unusable_store_only_costs_the_learned_boilerplate(run_cli, tmp_path):
+    not_a_store = tmp_path / "newsd.db"
+    not_a_store.write_text("not a database")
+    result = run_cli("--db", str(not_a_store), "extract", str(RAQQA), "--url", "https://off-guardian.org/x")
+    assert result.exit_code == 0 and "warning: not using the store" in result.stderr
+    assert "Residents of the Syrian city of Raqqa" in result.stdout

@@ -46,3 +46,18 @@ def test_reading_facts_leaves_the_tree_alone():
 
 def test_fold_collapses_whitespace():
     assert fold("  a \n b\tc ") == "a b c"
+
+
+def test_a_list_item_that_opens_with_a_link_is_a_teaser():
+    page = fromstring("""<html><body><ul>
+    <li><a href="/a">Council approves budget</a> The vote came after a long night</li>
+    <li>The vote came after a <a href="/b">long night</a></li></ul></body></html>""")
+    facts = page_facts(page)
+    assert facts.leads_with_link("- Council approves budget The vote came after a long night")
+    assert not facts.leads_with_link("- The vote came after a long night")
+
+
+def test_a_live_blog_of_many_articles_is_one_text():
+    posts = "".join(f"<article><p>Update number {n} from the scene.</p></article>" for n in range(4))
+    facts = page_facts(fromstring(f"<html><body>{posts}</body></html>"))
+    assert facts.article("Update number 3 from the scene.") is None
