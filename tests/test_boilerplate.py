@@ -112,6 +112,10 @@ BOILERPLATE = {
         "Our newsroom is small and this site has no paywall: please tell others about it.",
         "Unsere Redaktion freut sich über Ihre Hinweise zu diesem Artikel.",
     ],
+    "reader-prompt": [
+        "Missed something? Catch up in our liveblog.",
+        "Alle Entwicklungen finden Sie in unserem Liveblog.",
+    ],
     "author-bio": [
         "Jane Doe is a senior reporter at Example News covering energy and climate.",
         "Max Muster ist Redakteur im Ressort Politik.",
@@ -353,7 +357,7 @@ def test_disabled_names_skip_rules_and_checks():
     line = "Council approves budget after long night"
     facts = PageFacts(link_ratio={line: 1.0})
     cleaned = apply_rules([line, "Donate now"], default_rules(), facts,
-                          disabled=frozenset({"link-block", "donation-appeal"}))
+                          disabled=frozenset({"link-block", "donation-appeal", "reader-prompt"}))
     assert cleaned.paragraphs == (line, "Donate now")
 
 

@@ -58,12 +58,16 @@ def test_url_option_must_be_a_web_address(run_cli):
 
 
 def test_the_configs_site_rules_apply_to_the_page_url(run_cli, tmp_path):
+    line = "Residents of the Syrian city of Raqqa"
     config = tmp_path / "newsd.toml"
     config.write_text(f'[storage]\npath = "{tmp_path / "newsd.db"}"\n'
-                      '[[boilerplate.sites]]\nsite = "off-guardian.org"\ndisable = ["donation-appeal", "publisher-note"]\n')
-    with_site = run_cli("--config", str(config), "extract", str(RAQQA), "--url", "https://off-guardian.org/2016/x/")
+                      '[[boilerplate.sites]]\nsite = "off-guardian.org"\n'
+                      "[[boilerplate.sites.rules]]\nname = \"raqqa\"\npatterns = ['^residents of the syrian city']\nmax_chars = 1000\n")
+    with_site = run_cli("--config", str(config), "extract", str(RAQQA), "--url", "https://off-guardian.org/2016/x/",
+                        "--explain")
     elsewhere = run_cli("--config", str(config), "extract", str(RAQQA), "--url", "https://example.org/x/")
-    assert DONATION in with_site.stdout and DONATION not in elsewhere.stdout
+    assert f"  [raqqa] {line}" in with_site.stdout and line in elsewhere.stdout
+    assert "[raqqa]" not in elsewhere.stdout
 
 
 def test_explain_names_the_site_statistic_behind_a_learned_removal(server, write_config, run_cli):
