@@ -70,7 +70,7 @@ class Rule:
         return found
 
     def _by_keywords(self, text: "Subject") -> re.Match[str] | None:
-        if self.keywords is None or not all(text.search(r) for r in self.requires):
+        if self.keywords is None or not all(text.search_shared(r) for r in self.requires):
             return None
         seen: set[str | None] = set()
         for found in text.finditer(self.keywords):
@@ -90,17 +90,28 @@ class Subject:
     faster than IGNORECASE, and this pass runs over every paragraph.
     """
 
-    __slots__ = ("text", "lower")
+    __slots__ = ("text", "lower", "_found")
 
     def __init__(self, paragraph: str) -> None:
         # trafilatura writes list items as "- item"; rules see the item's text.
         self.text = paragraph[2:] if paragraph.startswith("- ") else paragraph
         self.lower = self.text.lower()
+        # Results of the patterns rules share (re.compile hands out one object
+        # per pattern, so <<addressed>> in five rules runs once), keyed by id:
+        # a Pattern hashes its whole source on every lookup.
+        self._found: dict[int, re.Match[str] | None] = {}
 
     def search(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
         # flags is a plain int; testing it against the int, not the RegexFlag
         # enum, keeps this hot path free of enum arithmetic.
         return pattern.search(self.text if pattern.flags & _IGNORECASE else self.lower)
+
+    def search_shared(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        """``search``, remembered for this paragraph: for requirements many rules repeat."""
+        key = id(pattern)
+        if key not in self._found:
+            self._found[key] = self.search(pattern)
+        return self._found[key]
 
     def finditer(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
         return pattern.finditer(self.text if pattern.flags & _IGNORECASE else self.lower)
