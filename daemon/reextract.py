@@ -134,8 +134,9 @@ def extract_again(store: Store, stored: StoredPage, learning: SiteLearningSettin
 
 def reextract(store: Store, learning: SiteLearningSettings, feed_id: int | None = None, since: str | None = None,
               on_progress: Callable[[int], None] | None = None, batch_size: int = BATCH_SIZE,
-              rules_for: Callable[[str | None, str | None], RuleSet] | None = None) -> ReextractSummary:
-    """Re-extract the selected articles' kept pages and write what changed.
+              rules_for: Callable[[str | None, str | None], RuleSet] | None = None,
+              dry_run: bool = False) -> ReextractSummary:
+    """Re-extract the selected articles' kept pages and write what changed (nothing when ``dry_run``).
 
     ``rules_for(feed URL, page URL)`` gives the boilerplate rules of an
     article (the config's overrides); the shipped rules when None.
@@ -162,7 +163,8 @@ def reextract(store: Store, learning: SiteLearningSettings, feed_id: int | None 
             else:
                 summary.changed += 1
                 updates[stored.article["id"]] = new
-        store.update_articles(updates)  # one short transaction per batch
+        if not dry_run:
+            store.update_articles(updates)  # one short transaction per batch
         if on_progress:
             on_progress(len(batch))
     summary.duration_s = time.monotonic() - started

@@ -74,7 +74,7 @@ def test_keep_html_off_keeps_no_page_and_reextract_says_so(server, write_config,
     assert rows(db, "SELECT count(*) FROM article_html") == [(0,)]
     summary = reextract_json(run_cli, config_path)
     assert summary | {"duration_s": 0} == {"articles": 3, "reextracted": 0, "changed": 0, "unchanged": 0, "failed": 0,
-                                          "without_html": 3, "duration_s": 0}
+                                          "without_html": 3, "duration_s": 0, "dry_run": False}
     text = run_cli("--config", str(config_path), "reextract").output
     assert "Re-extracted 0 of 3 articles" in text and "3 had no kept page" in text
 
@@ -92,7 +92,7 @@ def test_reextract_removes_boilerplate_learned_after_the_first_articles(server, 
 
     summary = reextract_json(run_cli, config)
     assert summary | {"duration_s": 0} == {"articles": 5, "reextracted": 5, "changed": 2, "unchanged": 3, "failed": 0,
-                                          "without_html": 0, "duration_s": 0}
+                                          "without_html": 0, "duration_s": 0, "dry_run": False}
     assert len(server.requests) == requests_before  # nothing fetched
     stored = dict(rows(db, "SELECT id, text FROM articles"))
     assert not any(FOOTER in text for text in stored.values())
@@ -255,3 +255,23 @@ def test_a_future_page_date_is_clamped_to_the_fetch_time():
 def test_page_metadata_missing_from_the_new_extraction_keeps_the_stored_value(field):
     new = rebuild_article(replace(OLD, text_source="page", text=LONG), Document(text=LONG))
     assert new is not None and getattr(new, field) == getattr(OLD, field)
+
+
+def test_dry_run_counts_changes_and_writes_nothing(server, write_config, run_cli, tmp_path, monkeypatch):
+    from newsd.daemon import reextract as module
+
+    site = SyntheticSite(server, published=1)
+    config = write_config(site.feed_url)
+    assert run_cli("--config", str(config), "fetch").exit_code == 0
+    db = tmp_path / "newsd.db"
+    before = rows(db, "SELECT * FROM articles")
+    real = module.extract
+
+    def improved(html, url=None, rules=None, disabled=frozenset()):
+        document = real(html, url, rules, disabled)
+        return replace(document, text=document.text.replace("cables", "wires"))
+
+    monkeypatch.setattr(module, "extract", improved)
+    summary = reextract_json(run_cli, config, "--dry-run")
+    assert summary["changed"] == 1 and summary["dry_run"] is True
+    assert rows(db, "SELECT * FROM articles") == before
