@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterator
+
+from newsd.config.literals import Literals, required_literals
 
 ACTIONS = ("drop", "author", "source")
 POSITIONS = ("any", "first", "last")
@@ -45,6 +47,21 @@ class Rule:
     keywords: re.Pattern[str] | None = None
     min_keywords: int = 2
     requires: tuple[re.Pattern[str], ...] = ()  # all must match for the keywords to count
+    # Each pattern with the strings one of which any match contains (see
+    # config/literals.py; a substring test skips most regex searches) and
+    # whether it reads the original text; worked out once, as this is hot.
+    _checks: tuple[_Check, ...] = field(default=(), init=False, repr=False, compare=False)
+    _unless: tuple[_Check, ...] = field(default=(), init=False, repr=False, compare=False)
+    _requires: tuple[_Check, ...] = field(default=(), init=False, repr=False, compare=False)
+    _keyword_gate: Literals | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        def checks(patterns: tuple[re.Pattern[str], ...]) -> tuple[_Check, ...]:
+            return tuple((p, required_literals(p), bool(p.flags & _IGNORECASE)) for p in patterns)
+        object.__setattr__(self, "_checks", checks(self.patterns))
+        object.__setattr__(self, "_unless", checks(self.unless))
+        object.__setattr__(self, "_requires", checks(self.requires))
+        object.__setattr__(self, "_keyword_gate", required_literals(self.keywords) if self.keywords else None)
 
     def applies_at(self, index: int, count: int) -> bool:
         if self.position == "first":
@@ -58,19 +75,16 @@ class Rule:
         subject = paragraph if isinstance(paragraph, Subject) else Subject(paragraph)
         if len(subject.text) > self.max_chars:
             return None
-        found = None
-        for pattern in self.patterns:
-            found = subject.search(pattern)
-            if found:
-                break
-        else:
-            found = self._by_keywords(subject)
-        if found and any(subject.search(u) for u in self.unless):
+        found = _first_match(subject, self._checks) or self._by_keywords(subject)
+        if found and _first_match(subject, self._unless):
             return None
         return found
 
     def _by_keywords(self, text: "Subject") -> re.Match[str] | None:
-        if self.keywords is None or not all(text.search_shared(r) for r in self.requires):
+        if self.keywords is None or not all(text.search_shared(check) for check in self._requires):
+            return None
+        gate = self._keyword_gate
+        if gate is not None and not text.contains_any(gate):
             return None
         seen: set[str | None] = set()
         for found in text.finditer(self.keywords):
@@ -81,6 +95,8 @@ class Rule:
 
 
 _IGNORECASE = int(re.IGNORECASE)
+# (pattern, strings one of which a match needs or None, matched on the original text)
+_Check = tuple[re.Pattern[str], "Literals | None", bool]
 
 
 class Subject:
@@ -101,20 +117,43 @@ class Subject:
         # a Pattern hashes its whole source on every lookup.
         self._found: dict[int, re.Match[str] | None] = {}
 
+    def contains_any(self, literals: Literals) -> bool:
+        lower = self.lower
+        for literal in literals:
+            if literal in lower:
+                return True
+        return False
+
     def search(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
         # flags is a plain int; testing it against the int, not the RegexFlag
         # enum, keeps this hot path free of enum arithmetic.
         return pattern.search(self.text if pattern.flags & _IGNORECASE else self.lower)
 
-    def search_shared(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
-        """``search``, remembered for this paragraph: for requirements many rules repeat."""
-        key = id(pattern)
+    def search_shared(self, check: "_Check") -> re.Match[str] | None:
+        """A check's match, remembered for this paragraph: for requirements many rules repeat."""
+        key = id(check[0])
         if key not in self._found:
-            self._found[key] = self.search(pattern)
+            self._found[key] = _first_match(self, (check,))
         return self._found[key]
 
     def finditer(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
         return pattern.finditer(self.text if pattern.flags & _IGNORECASE else self.lower)
+
+
+def _first_match(subject: Subject, checks: tuple["_Check", ...]) -> re.Match[str] | None:
+    """The first match among ``checks``, skipping any whose required strings are all absent."""
+    lower, text = subject.lower, subject.text
+    for pattern, gate, on_original in checks:
+        if gate is not None:
+            for literal in gate:
+                if literal in lower:
+                    break
+            else:
+                continue
+        found = pattern.search(text if on_original else lower)
+        if found:
+            return found
+    return None
 
 
 def _compile(pattern: str, keep_case: bool = False) -> re.Pattern[str]:

@@ -173,6 +173,8 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
     authors: list[str] = []
     site_name: str | None = None
     count = len(paragraphs)
+    active = [rule for rule in rules if rule.name not in disabled]
+    longest = max((rule.max_chars for rule in active), default=0)
     for index, paragraph in enumerate(paragraphs):
         if index in removed:
             continue
@@ -180,9 +182,12 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
         if check:
             removed[index] = Removed(paragraph, check)
             continue
+        if len(paragraph) > longest + 2:  # longer than any rule looks at ("- " bullets aside)
+            kept.append((index, paragraph))
+            continue
         subject = Subject(paragraph)
-        for rule in rules:
-            if rule.name in disabled or not rule.applies_at(index, count):
+        for rule in active:
+            if rule.position != "any" and not rule.applies_at(index, count):
                 continue
             found = rule.match(subject)
             if not found:
