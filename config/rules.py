@@ -20,7 +20,7 @@ from typing import Any, Iterator
 from newsd.config.literals import Literals, required_literals
 
 ACTIONS = ("drop", "author", "source")
-POSITIONS = ("any", "first", "last")
+POSITIONS = ("any", "first", "last", "edge")
 
 # Structural checks: boilerplate recognised by the page's markup, not by its
 # words. They have names like rules so --explain and the config can name them.
@@ -68,6 +68,8 @@ class Rule:
             return index < self.span
         if self.position == "last":
             return index >= count - self.span
+        if self.position == "edge":
+            return index < self.span or index >= count - self.span
         return True
 
     def match(self, paragraph: "str | Subject") -> re.Match[str] | None:

@@ -70,6 +70,7 @@ def _structural_check(paragraph: str, index: int, facts: PageFacts, title: str |
 
 
 _CREDIT_PREFIX = re.compile(r"^(with |additional |mit )?(reporting|writing|text|research|recherche) (by|von)\s+", re.I)
+_CREDIT_PLACE = re.compile(r"\s+in\s+\S.*$")
 _NOT_AN_AUTHOR = re.compile(r"^(edit(ed|ing)|redigiert|redaktion|produced|fact-check\w*)\b", re.I)
 
 
@@ -78,6 +79,7 @@ def split_credit(value: str) -> list[str]:
     names = []
     for part in re.split(r",|;| and | und | & ", value):
         part = _CREDIT_PREFIX.sub("", part.strip())
+        part = _CREDIT_PLACE.sub("", part)  # "Jane Doe in London": the place is not the name
         if part and not _NOT_AN_AUTHOR.match(part):
             names.append(part)
     return names
