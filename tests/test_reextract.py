@@ -37,6 +37,14 @@ def learned_site(site: SyntheticSite, run_cli, config: Path) -> None:
         assert run_cli("--config", str(config), "fetch").exit_code == 0
 
 
+def fetched_site(server, write_config, run_cli, published: int) -> tuple[SyntheticSite, Path]:
+    """A synthetic site with ``published`` articles, fetched once into a fresh store."""
+    site = SyntheticSite(server, published=published)
+    config = write_config(site.feed_url)
+    assert run_cli("--config", str(config), "fetch").exit_code == 0
+    return site, config
+
+
 def reextract_json(run_cli, config: Path, *args: str) -> dict:
     result = run_cli("--config", str(config), "reextract", "--json", *args)
     assert result.exit_code == 0, result.output
@@ -123,9 +131,7 @@ def test_reextract_text_summary(server, write_config, run_cli, tmp_path):
 def test_reextract_updates_metadata_the_extractor_now_finds(server, write_config, run_cli, tmp_path, monkeypatch):
     from newsd.daemon import reextract as module
 
-    site = SyntheticSite(server, published=1)
-    config = write_config(site.feed_url)
-    assert run_cli("--config", str(config), "fetch").exit_code == 0
+    site, config = fetched_site(server, write_config, run_cli, published=1)
     real = module.extract
 
     def improved(html, url=None, rules=None, disabled=frozenset()):
@@ -145,9 +151,7 @@ def test_reextract_updates_metadata_the_extractor_now_finds(server, write_config
 def test_an_extractor_failure_leaves_the_article_as_it_was(server, write_config, run_cli, tmp_path, monkeypatch):
     from newsd.daemon import reextract as module
 
-    site = SyntheticSite(server, published=2)
-    config = write_config(site.feed_url)
-    assert run_cli("--config", str(config), "fetch").exit_code == 0
+    site, config = fetched_site(server, write_config, run_cli, published=2)
     db = tmp_path / "newsd.db"
     before = rows(db, "SELECT * FROM articles ORDER BY id")
 
@@ -260,9 +264,7 @@ def test_page_metadata_missing_from_the_new_extraction_keeps_the_stored_value(fi
 def test_dry_run_counts_changes_and_writes_nothing(server, write_config, run_cli, tmp_path, monkeypatch):
     from newsd.daemon import reextract as module
 
-    site = SyntheticSite(server, published=1)
-    config = write_config(site.feed_url)
-    assert run_cli("--config", str(config), "fetch").exit_code == 0
+    site, config = fetched_site(server, write_config, run_cli, published=1)
     db = tmp_path / "newsd.db"
     before = rows(db, "SELECT * FROM articles")
     real = module.extract
