@@ -126,7 +126,7 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from newsd.daemon.boilerplate import default_rules
+from newsd.config.rules import default_rules
 from newsd.daemon.extract import extract
 
 # This file runs as a script (python bench/extraction.py) from any directory,

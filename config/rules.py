@@ -126,11 +126,6 @@ class Subject:
                 return True
         return False
 
-    def search(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
-        # flags is a plain int; testing it against the int, not the RegexFlag
-        # enum, keeps this hot path free of enum arithmetic.
-        return pattern.search(self.text if pattern.flags & _IGNORECASE else self.lower)
-
     def search_shared(self, check: "_Check") -> re.Match[str] | None:
         """A check's match, remembered for this paragraph: for requirements many rules repeat."""
         key = id(check[0])

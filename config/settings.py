@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,9 +59,14 @@ class BoilerplateSettings:
     everywhere: Overrides = Overrides()
     sites: tuple[tuple[str, Overrides], ...] = ()  # (host without "www.", overrides)
 
+    @cached_property
+    def _everywhere(self) -> RuleSet:
+        # Built once: for_site runs for every article a fetch stores.
+        return default_ruleset().with_overrides(self.everywhere)
+
     def for_site(self, url: str | None) -> RuleSet:
         """The shipped rules with the global and the page's site's overrides applied."""
-        ruleset = default_ruleset().with_overrides(self.everywhere)
+        ruleset = self._everywhere
         host = (urlsplit(url).hostname or "").lower().removeprefix("www.") if url else ""
         for site, overrides in self.sites:
             # A site covers its subdomains: "example.org" also means "news.example.org".
@@ -80,13 +86,16 @@ class Settings:
     boilerplate: BoilerplateSettings = field(default_factory=BoilerplateSettings)
     feeds: tuple[FeedSettings, ...] = ()
 
+    @cached_property
+    def _feed_rules(self) -> dict[str, Overrides]:
+        # A lookup per article, however many feeds the config names.
+        return {feed.url: feed.boilerplate for feed in self.feeds if feed.boilerplate != Overrides()}
+
     def rules_for(self, feed_url: str | None, page_url: str | None) -> RuleSet:
         """The boilerplate rules for one article: shipped, global, its site's, its feed's."""
         ruleset = self.boilerplate.for_site(page_url)
-        for feed in self.feeds:
-            if feed.url == feed_url:
-                ruleset = ruleset.with_overrides(feed.boilerplate)
-        return ruleset
+        overrides = self._feed_rules.get(feed_url) if feed_url else None
+        return ruleset.with_overrides(overrides) if overrides else ruleset
 
     def as_dict(self) -> dict:
         """Plain data for printing (``newsd config check``)."""

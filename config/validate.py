@@ -100,7 +100,10 @@ def normalise_feed_url(value: str, base_dir: Path) -> str:
     if not value:
         raise ValueError("empty URL")
     if "://" in value:
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # "https://[bad": an unclosed IPv6 bracket
+            raise ValueError(f"{value!r} is not a valid web address") from None
         scheme = parts.scheme.lower()
         if scheme in ("http", "https"):
             if not parts.hostname:

@@ -11,24 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsd.config.rules import (  # noqa: F401  (re-exported: the rules' names belong to this pass)
-    HEADLINE,
-    IMAGE_CAPTION,
-    LINK_BLOCK,
-    LINK_LIST,
-    ORPHAN_HEADING,
-    OTHER_ARTICLE,
-    STRUCTURAL_CHECKS,
-    Overrides,
-    Rule,
-    RuleSet,
-    Subject,
-    compile_rules,
-    default_rules,
-    default_ruleset,
-    default_vocabulary,
-    known_names,
-)
+from newsd.config.rules import HEADLINE, IMAGE_CAPTION, LINK_BLOCK, LINK_LIST, ORPHAN_HEADING, OTHER_ARTICLE, Rule, Subject
 from newsd.daemon.page_facts import PageFacts, fold
 
 LINK_LIST_MIN_ITEMS = 3

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import click
 
+from newsd.config.validate import normalise_feed_url
 from newsd.daemon.cli_context import AppContext, FatalError, pass_app
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.fetcher import HTML_ACCEPT, Fetcher
@@ -26,15 +26,14 @@ def _is_web_address(source: str) -> bool:
         return False
 
 
-def _check_source(source: str) -> None:
-    """A clear error for a SOURCE that is neither a web address nor a readable file."""
-    scheme = source.split("://", 1)[0].lower() if "://" in source else ""
-    if scheme in ("http", "https") and not _is_web_address(source):
-        raise FatalError(f"{source!r} is not a valid web address; give a URL like https://example.org/story")
-    if scheme and scheme not in ("http", "https", "file"):
-        raise FatalError(f"{source!r}: unsupported scheme {scheme!r}; give an http(s) URL or a saved HTML file")
-    if not scheme and not Path(source).expanduser().exists() and re.match(r"^(www\.)?[\w-]+(\.[\w-]+)+/", source):
-        raise FatalError(f"no such file: {source}. Did you mean the web page https://{source} ?")
+def _locate(source: str) -> str:
+    """SOURCE as newsd names feeds: an http(s) URL as given, a saved file as a file:// URL."""
+    if "://" not in source and Path(source).expanduser().exists():
+        return Path(source).expanduser().resolve().as_uri()
+    try:
+        return normalise_feed_url(source, Path.cwd())
+    except ValueError as exc:
+        raise FatalError(f"{exc}. Give an http(s) URL or a saved HTML file.") from None
 
 
 def _download(app: AppContext, url: str) -> tuple[bytes, str]:
@@ -51,8 +50,8 @@ def _download(app: AppContext, url: str) -> tuple[bytes, str]:
     return asyncio.run(get())
 
 
-def _read_file(source: str) -> bytes:
-    path = Path(unquote(urlsplit(source).path)) if source.lower().startswith("file://") else Path(source).expanduser()
+def _read_file(file_url: str) -> bytes:
+    path = Path(unquote(urlsplit(file_url).path))
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -114,14 +113,14 @@ def extract_command(app: AppContext, source: str, page_url: str | None, explain:
     """
     if page_url is not None and not _is_web_address(page_url):
         raise FatalError(f"--url {page_url!r}: give the page's http(s) address, e.g. --url https://example.org/story")
-    _check_source(source)
+    location = _locate(source)
     url: str | None
-    if _is_web_address(source):
+    if location.startswith("file:"):
+        html, url = _read_file(location), page_url
+    else:
         if page_url is not None:
             raise FatalError("--url is for a saved file; a downloaded page's address is the one it came from")
-        html, url = _download(app, source)
-    else:
-        html, url = _read_file(source), page_url
+        html, url = _download(app, location)
     rules = app.settings.rules_for(None, url)
     document = extract(html, url, rules.rules, rules.disabled)
     document = _without_site_boilerplate(app, document, url)

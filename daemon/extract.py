@@ -15,7 +15,8 @@ from typing import Any
 import trafilatura
 from trafilatura.utils import load_html
 
-from newsd.daemon.boilerplate import Removed, Rule, apply_rules, default_rules
+from newsd.config.rules import Rule, default_rules
+from newsd.daemon.boilerplate import Removed, apply_rules
 from newsd.daemon.metadata import page_metadata
 from newsd.daemon.page_facts import fold, page_facts
 from newsd.daemon.text import join_paragraphs, split_paragraphs

@@ -22,7 +22,7 @@ from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
 
 from newsd.config import Settings, SiteLearningSettings
-from newsd.daemon.boilerplate import RuleSet, default_ruleset
+from newsd.config.rules import RuleSet, default_ruleset
 from newsd.daemon.dates import clamp_future
 from newsd.daemon.errors import FeedError
 from newsd.daemon.extract import Document, extract

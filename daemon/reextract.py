@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from newsd.config import SiteLearningSettings
-from newsd.daemon.boilerplate import RuleSet, default_ruleset
+from newsd.config.rules import RuleSet, default_ruleset
 from newsd.daemon.dates import clamp_future
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.pipeline import choose_text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsd.daemon.boilerplate import apply_rules, compile_rules, default_rules
+from newsd.config.rules import compile_rules, default_rules
+from newsd.daemon.boilerplate import apply_rules
 from newsd.daemon.page_facts import PageFacts, page_facts
 
 STORY = (
