@@ -31,8 +31,8 @@ B. *Boilerplate injected into the story.* The rules exist for boilerplate that
      injected paragraphs, and over those trafilatura's default output kept
      (the ones generic extraction does not remove by itself). A third column
      counts those newsd kept with ``extract(..., rules=())``, that is with
-     everything but the rules file (trafilatura, plus any markup checks newsd
-     makes on its own): of these, the share that leaks is what the rules
+     everything but the rules file (trafilatura, newsd's markup checks and
+     its paragraph model): of these, the share that leaks is what the rules
      file misses;
    * story text lost: expected-text tokens that newsd returned on the clean
      page but not on the injected one (the insertion must not make newsd drop
@@ -421,7 +421,7 @@ def newsd_text(html: str, url: str | None) -> str:
 
 
 def newsd_without_rules_file(html: str, url: str | None) -> str:
-    """newsd with ``rules=()``: everything but the rules file (trafilatura and newsd's own markup checks)."""
+    """newsd with ``rules=()``: everything but the rules file (trafilatura, markup checks, paragraph model)."""
     return extract(html, url, rules=()).text
 
 

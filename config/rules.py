@@ -30,7 +30,8 @@ HEADLINE = "headline"  # the title repeated as the first paragraph
 ORPHAN_HEADING = "orphan-heading"  # a heading left with no story text under it
 LINK_LIST = "link-list"  # a run of list items that each start with a link: teasers
 OTHER_ARTICLE = "other-article"  # text of another <article> on the page: the next story
-STRUCTURAL_CHECKS = (LINK_BLOCK, LINK_LIST, IMAGE_CAPTION, HEADLINE, ORPHAN_HEADING, OTHER_ARTICLE)
+PARAGRAPH_MODEL = "paragraph-model"  # the learned classifier (newsd.daemon.paragraph_model)
+STRUCTURAL_CHECKS = (LINK_BLOCK, LINK_LIST, IMAGE_CAPTION, HEADLINE, ORPHAN_HEADING, OTHER_ARTICLE, PARAGRAPH_MODEL)
 @dataclass(frozen=True)
 class Rule:
     """A named set of patterns for one kind of boilerplate."""

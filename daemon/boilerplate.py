@@ -2,8 +2,9 @@
 
 ``apply_rules`` is a pure function over paragraphs: the rules (compiled by
 ``newsd.config.rules`` from ``newsd/config/boilerplate.toml`` and the user's
-config) match text, and markup checks (``PageFacts``) catch what only the
-page's structure gives away.
+config) match text, markup checks (``PageFacts``) catch what only the
+page's structure gives away, and a learned model (``ParagraphModel``) takes
+the phrasings no rule was written for.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsd.config.rules import HEADLINE, IMAGE_CAPTION, LINK_BLOCK, LINK_LIST, ORPHAN_HEADING, OTHER_ARTICLE, Rule, Subject
+from newsd.config.rules import (HEADLINE, IMAGE_CAPTION, LINK_BLOCK, LINK_LIST, ORPHAN_HEADING, OTHER_ARTICLE,
+                                PARAGRAPH_MODEL, Rule, Subject)
 from newsd.daemon.page_facts import PageFacts, fold
+from newsd.daemon.paragraph_model import ParagraphModel, article_words
 
 LINK_LIST_MIN_ITEMS = 3
 LINK_LIST_MIN_SHARE = 0.25
 LINK_BLOCK_MIN_SHARE = 0.7
 LONG_SENTENCE_CHARS = 100
 SENTENCE_WORDS = 8  # or this many words ending in a full stop
+MODEL_MAX_SHARE = 0.4  # of the kept text: more than this and the model takes nothing
 
 
 @dataclass(frozen=True)
@@ -140,12 +144,31 @@ def _drop_orphan_headings(kept: list[tuple[int, str]], removed: dict[int, Remove
     return [item for position, item in enumerate(kept) if position not in orphans], [kept[p][0] for p in sorted(orphans)]
 
 
+def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], paragraphs: list[str],
+                model: ParagraphModel) -> list[tuple[int, str]]:
+    """What the rules kept, less what the model takes for boilerplate (recorded in ``removed``).
+
+    Boilerplate is a small part of an article: when the model would take
+    most of what is left, the page is about what it reads like (an open
+    thread, a fund-raising post) and it takes nothing.
+    """
+    context = article_words(paragraphs)
+    taken = {index for index, paragraph in kept if model.is_boilerplate(paragraph, context)}
+    taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
+    if not taken or taken_chars > MODEL_MAX_SHARE * sum(len(paragraph) for _, paragraph in kept):
+        return kept
+    removed.update((index, Removed(paragraph, PARAGRAPH_MODEL)) for index, paragraph in kept if index in taken)
+    return [(index, paragraph) for index, paragraph in kept if index not in taken]
+
+
 def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts | None = None,
-                title: str | None = None, disabled: frozenset[str] = frozenset()) -> Cleaned:
+                title: str | None = None, disabled: frozenset[str] = frozenset(),
+                model: ParagraphModel | None = None) -> Cleaned:
     """Split paragraphs into story and boilerplate; bylines and credits become metadata.
 
     ``facts`` (what the markup says about each block) enables the structural
-    checks; ``disabled`` names rules and checks to skip.
+    checks; ``model`` judges what the rules kept; ``disabled`` names rules and
+    checks to skip.
     """
     facts = facts or PageFacts()
     kept: list[tuple[int, str]] = []
@@ -185,6 +208,8 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
             break
         else:
             kept.append((index, paragraph))
+    if model is not None and PARAGRAPH_MODEL not in disabled:
+        kept = _model_pass(kept, removed, paragraphs, model)
     if ORPHAN_HEADING not in disabled:
         kept, orphans = _drop_orphan_headings(kept, removed, count, facts)
         removed.update((index, Removed(paragraphs[index], ORPHAN_HEADING)) for index in orphans)

@@ -19,6 +19,7 @@ from newsd.config.rules import Rule, default_rules
 from newsd.daemon.boilerplate import Removed, apply_rules
 from newsd.daemon.metadata import page_metadata
 from newsd.daemon.page_facts import fold, page_facts
+from newsd.daemon.paragraph_model import default_model
 from newsd.daemon.text import join_paragraphs, split_paragraphs
 
 
@@ -66,7 +67,8 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     paragraphs = split_paragraphs(result.text or "")
     if result.body is not None:
         facts = replace(facts, headings=frozenset(fold("".join(h.itertext())) for h in result.body.iter("head")))
-    cleaned = apply_rules(paragraphs, default_rules() if rules is None else rules, facts, meta.title, disabled)
+    cleaned = apply_rules(paragraphs, default_rules() if rules is None else rules, facts, meta.title, disabled,
+                          default_model())
     return Document(
         text=join_paragraphs(list(cleaned.paragraphs)),
         title=meta.title,

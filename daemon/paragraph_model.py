@@ -1,0 +1,179 @@
+"""A learned second opinion on single paragraphs: boilerplate or story?
+
+The rules in ``boilerplate.toml`` catch the phrasings someone wrote down; a
+site that words its donation appeal or newsletter prompt differently slips
+through them. This model generalises from many phrasings: a logistic
+regression over cheap features of one paragraph (its words and word pairs,
+word stems, the first and last words, length, punctuation and shape). It is
+trained by ``tools/train_paragraph_model.py`` on the labelled paragraphs in
+``tools/paragraph_data/`` and shipped as weights in
+``newsd/config/paragraph_model.json``.
+
+Pure and deterministic: the same paragraph always gets the same score.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+MODEL_FILE = "paragraph_model.json"
+MAX_CHARS = 300  # longer paragraphs are story text (no boilerplate example in the training data is)
+STEM_CHARS = 5
+CONTENT_CHARS = 5
+
+_WORD = re.compile(r"[^\W_]+")
+_SEPARATORS = "|•·»›/–—"
+# Letters of scripts other than Latin (Greek, Cyrillic, Arabic, Indic, CJK,
+# Hangul...): the model learned from Latin-script languages only.
+_NOT_LATIN = re.compile(r"[\u0370-\u1DFF\u2E80-\uFFEF]")
+
+# Word-count buckets: boilerplate is mostly short, stories rarely are.
+_LENGTH_BUCKETS = (1, 2, 3, 5, 8, 12, 20, 35, 60)
+
+
+def _bucket(value: int, bounds: tuple[int, ...]) -> int:
+    for index, bound in enumerate(bounds):
+        if value <= bound:
+            return index
+    return len(bounds)
+
+
+def _word_form(word: str) -> str:
+    # "2024", "13" and "5,99" carry their shape, not their value
+    return word if word.isalpha() else "#" * min(len(word), 4)
+
+
+def _latin_script(text: str) -> bool:
+    return text.isascii() or len(_NOT_LATIN.findall(text)) * 3 < len(text)
+
+
+def _is_topic_word(word: str) -> bool:
+    return len(word) >= CONTENT_CHARS and word.isalpha()
+
+
+def content_words(paragraph: str) -> set[str]:
+    """The words long enough to carry the topic (names, nouns), casefolded."""
+    return {w for w in _WORD.findall(paragraph.casefold()) if _is_topic_word(w)}
+
+
+def article_words(paragraphs: list[str]) -> Counter[str]:
+    """How often each word occurs in the whole article (casefolded)."""
+    return Counter(_WORD.findall("\n".join(paragraphs).casefold()))
+
+
+def _context_feature(words: list[str], context: Counter[str]) -> str:
+    # A story paragraph shares names and topic words with the rest of its
+    # article; an appeal or a share line pasted into it shares almost none.
+    own = Counter(words)
+    topic = [word for word in own if _is_topic_word(word)]
+    if not topic:
+        return "ctx:none"
+    shared = sum(1 for word in topic if context[word] > own[word])  # it occurs outside this paragraph
+    share = shared / len(topic)
+    return "ctx:0" if shared == 0 else "ctx:low" if share < 0.2 else "ctx:mid" if share < 0.5 else "ctx:high"
+
+
+_MARKS = (("@", "at"), ("©", "copyright-sign"), ("http", "url"), ("www.", "url"), ("=", "equals"),
+          ("?", "question"), ("!", "exclamation"), ("€", "money"), ("$", "money"), ("£", "money"),
+          ('"', "quote"), ("“", "quote"), ("„", "quote"), ("«", "quote"), ("'", "apostrophe"))
+_ENDS = frozenset(".:!?=)*»\"”")
+
+
+def features(paragraph: str, context: Counter[str] | None = None) -> set[str]:
+    """The features of one paragraph, as strings (a prefix names the kind).
+
+    ``context`` is ``article_words`` of the whole article, this paragraph included.
+    """
+    text = " ".join(paragraph.split())
+    raw = _WORD.findall(text.casefold())
+    return _features(text, raw, _context_feature(raw, context) if context is not None else None)
+
+
+def _clearly_story(raw: list[str], fit: str) -> bool:
+    # A sentence-length paragraph that shares much of its topic with the rest
+    # of the article: no training example of boilerplate is like this (1 in
+    # 3,100), a third of all story paragraphs are, and skipping them keeps
+    # the model cheap.
+    return (fit == "ctx:high" and len(raw) >= 12) or (fit == "ctx:mid" and len(raw) >= 20)
+
+
+def _features(text: str, raw: list[str], fit: str | None) -> set[str]:
+    words = [_word_form(w) for w in raw]
+    found: set[str] = {"len:%d" % _bucket(len(words), _LENGTH_BUCKETS)}
+    if fit is not None:
+        found.add(fit)
+    if words:
+        found.add("first:" + words[0])
+        found.add("last:" + words[-1])
+        if len(words) > 1:
+            found.add("first2:" + words[0] + " " + words[1])
+    # comprehensions rather than one loop: this runs on every short paragraph
+    found.update(["w:" + word for word in words])
+    found.update(["stem:" + word[:STEM_CHARS] for word in words if len(word) > STEM_CHARS])
+    found.update(["pair:" + first + " " + second for first, second in zip(words, words[1:])])
+    end = text[-1:]
+    found.add("end:" + (end if end in _ENDS else "alnum" if end.isalnum() else "other"))
+    sentences = text.count(".") + text.count("!") + text.count("?")
+    found.add("sentences:%d" % min(sentences, 4))
+    if ":" in text[:40]:
+        found.add("colon-early")
+    separators = sum(text.count(mark) for mark in _SEPARATORS)
+    if separators:
+        found.add("separators:%d" % min(separators, 3))
+    if sentences == 0 and text.count(",") >= 3:
+        found.add("comma-list")
+    if len(text) >= 4 and text.isupper():
+        found.add("upper")
+    if words and sum(1 for w in words if w[0] == "#") * 3 > len(words):
+        found.add("numeric")
+    found.update(name for mark, name in _MARKS if mark in text)
+    return found
+
+
+@dataclass(frozen=True)
+class ParagraphModel:
+    """Logistic-regression weights over ``features``; ``threshold`` is the probability that removes."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+
+    def probability(self, paragraph: str, context: Counter[str] | None = None) -> float:
+        """How likely ``paragraph`` is boilerplate, from 0 to 1 (``context``: see ``features``)."""
+        if len(paragraph) > MAX_CHARS or not _latin_script(paragraph):
+            return 0.0
+        text = " ".join(paragraph.split())
+        raw = _WORD.findall(text.casefold())
+        fit = None
+        if context is not None:
+            fit = _context_feature(raw, context)
+            if _clearly_story(raw, fit):
+                return 0.0
+        # map/filter keep the lookups in C; a feature without a weight gives None
+        score = self.bias + sum(filter(None, map(self.weights.get, _features(text, raw, fit))))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+
+    def is_boilerplate(self, paragraph: str, context: Counter[str] | None = None) -> bool:
+        return self.probability(paragraph, context) >= self.threshold
+
+    def to_json(self) -> str:
+        return json.dumps({"bias": self.bias, "threshold": self.threshold,
+                           "weights": dict(sorted(self.weights.items()))}, ensure_ascii=False, indent=0)
+
+    @classmethod
+    def from_json(cls, data: str) -> ParagraphModel:
+        parsed = json.loads(data)
+        return cls({str(k): float(v) for k, v in parsed["weights"].items()},
+                   float(parsed["bias"]), float(parsed["threshold"]))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> ParagraphModel:
+    """The model shipped with newsd."""
+    return ParagraphModel.from_json(resources.files("newsd.config").joinpath(MODEL_FILE).read_text(encoding="utf-8"))

@@ -1,0 +1,134 @@
+"""The learned paragraph model: features, the shipped weights, and its place in the boilerplate pass."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newsd.config.rules import PARAGRAPH_MODEL
+from newsd.daemon.boilerplate import apply_rules
+from newsd.daemon.paragraph_model import ParagraphModel, article_words, default_model, features
+
+TRAINING_DATA = Path(__file__).resolve().parent.parent / "tools" / "paragraph_data"
+
+STORY = [
+    "The city council voted on Tuesday to expand the network of protected bicycle lanes across the northern "
+    "districts, after a year of public consultations.",
+    "The plan adds 40 kilometres of lanes by 2027. The council's transport committee estimates the cost "
+    "at 18 million euros, to be shared between the city and the regional government.",
+    "Cycling groups welcomed the council vote, while some shop owners in the northern districts fear "
+    "losing parking spaces in front of their stores.",
+    "Work on the first lanes is due to start in the spring, the council said.",
+]
+
+# Written for this test, in none of the training files (checked below): boilerplate
+# in the wording of sites the model has not seen, and story paragraphs that share
+# its vocabulary.
+UNSEEN_BOILERPLATE = [
+    "Fearless local reporting needs you. Pitch in with a recurring gift today.",
+    "Never miss an update from the Riverside Ledger: join our daily email digest.",
+    "Please keep the conversation respectful. Off-topic posts will be removed.",
+    "Find the Ledger on Bluesky, Threads and Mastodon.",
+    "Unterstützen Sie den Stadtanzeiger mit einem Beitrag Ihrer Wahl.",
+    "Abonnieren Sie jetzt den Wochenend-Newsletter des Stadtanzeigers.",
+]
+STORY_WITH_THE_SAME_WORDS = [
+    "The council said residents who want to comment on the lane plan can do so online until the end of March.",
+    "Cycling groups had collected more than 3,000 signatures and donations to pay for a traffic survey of "
+    "the northern districts.",
+    "Der Stadtrat will die neuen Radwege im Frühjahr freigeben, sagte die Verkehrsdezernentin am Dienstag.",
+]
+
+
+def _training_texts() -> set[str]:
+    return {json.loads(line)["text"] for path in TRAINING_DATA.glob("*.jsonl")
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def test_the_test_phrasings_are_not_training_data():
+    seen = _training_texts()
+    assert not [text for text in UNSEEN_BOILERPLATE + STORY_WITH_THE_SAME_WORDS if text in seen]
+
+
+@pytest.mark.parametrize("phrasing", UNSEEN_BOILERPLATE)
+def test_unseen_boilerplate_inside_a_story_is_taken(phrasing):
+    paragraphs = [*STORY[:2], phrasing, *STORY[2:]]
+    cleaned = apply_rules(paragraphs, (), model=default_model())
+    assert phrasing not in cleaned.paragraphs
+    assert [r.rule for r in cleaned.removed] == [PARAGRAPH_MODEL]
+
+
+@pytest.mark.parametrize("sentence", STORY_WITH_THE_SAME_WORDS)
+def test_story_sentences_with_boilerplate_words_stay(sentence):
+    paragraphs = [*STORY[:2], sentence, *STORY[2:]]
+    assert apply_rules(paragraphs, (), model=default_model()).paragraphs == tuple(paragraphs)
+
+
+def test_the_story_itself_stays():
+    assert apply_rules(STORY, (), model=default_model()).paragraphs == tuple(STORY)
+
+
+def test_disabling_the_model_keeps_what_only_it_would_take():
+    paragraphs = [*STORY[:2], UNSEEN_BOILERPLATE[0], *STORY[2:]]
+    cleaned = apply_rules(paragraphs, (), model=default_model(), disabled=frozenset({PARAGRAPH_MODEL}))
+    assert cleaned.paragraphs == tuple(paragraphs)
+
+
+def test_a_page_that_is_all_appeal_is_left_whole():
+    # A fund-raising post is what it reads like; the model takes nothing from it.
+    appeal = UNSEEN_BOILERPLATE[:2] + ["Thank you, readers: 2,400 of you gave last year."]
+    assert apply_rules(appeal, (), model=default_model()).paragraphs == tuple(appeal)
+
+
+def test_paragraphs_in_scripts_it_was_not_trained_on_are_left_to_the_rules():
+    assert default_model().probability("ニュースレターに登録してください") == 0.0
+
+
+def test_long_paragraphs_are_not_scored():
+    assert default_model().probability("Donate today. " * 60) == 0.0
+
+
+def test_features_fold_numbers_and_see_the_context():
+    context = article_words(STORY)
+    found = features("Give 25 euros to the council.", context)
+    assert "w:##" in found and "w:25" not in found
+    assert "ctx:low" in found or "ctx:mid" in found or "ctx:high" in found  # "council" is in the story
+    assert "ctx:0" in features("Give 25 euros today.", context)
+
+
+def test_model_round_trips_through_json():
+    model = ParagraphModel({"w:donate": 2.5, "pair:sign up": 1.25}, -1.0, 0.8)
+    assert ParagraphModel.from_json(model.to_json()) == model
+
+
+def test_the_shipped_model_has_weights_and_a_threshold():
+    model = default_model()
+    assert len(model.weights) > 1000 and 0.5 <= model.threshold < 1
+
+
+def _training_tool():
+    import importlib.util
+    path = Path(__file__).resolve().parent.parent / "tools" / "train_paragraph_model.py"
+    spec = importlib.util.spec_from_file_location("train_paragraph_model", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_training_separates_a_toy_set_and_is_deterministic():
+    tool = _training_tool()
+    examples = [(f"Donate now to support us, {name}.", 1, article_words([])) for name in ("friends", "readers", "all")]
+    examples += [(f"The {thing} rose by two percent in May.", 0, article_words([])) for thing in ("price", "rate", "tax")]
+    first = tool.train(examples, epochs=10, min_count=1)
+    assert first.probability("Donate now to support us.") > 0.5 > first.probability("The price rose in June.")
+    assert tool.train(examples, epochs=10, min_count=1) == first
+
+
+def test_training_data_files_are_labelled():
+    rows = [json.loads(line) for path in TRAINING_DATA.glob("*.jsonl")
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert {row["label"] for row in rows} == {0, 1}
+    assert all(row["text"].strip() and row["source"] for row in rows)
