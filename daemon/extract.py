@@ -19,7 +19,7 @@ from newsd.config.rules import Rule, default_rules
 from newsd.daemon.boilerplate import Removed, apply_rules
 from newsd.daemon.metadata import page_metadata
 from newsd.daemon.page_facts import fold, page_facts
-from newsd.daemon.paragraph_model import default_model
+from newsd.daemon.paragraph_model import ParagraphModel, default_model
 from newsd.daemon.text import join_paragraphs, split_paragraphs
 
 
@@ -39,11 +39,12 @@ class Document:
 
 
 def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] | None = None,
-            disabled: frozenset[str] = frozenset()) -> Document:
+            disabled: frozenset[str] = frozenset(), model: ParagraphModel | None = None) -> Document:
     """Clean article text and metadata of one page; empty text when there is no article.
 
     ``rules`` replaces the default rules; ``disabled`` names rules and markup
-    checks to skip (both come from the user's config).
+    checks to skip (both come from the user's config); ``model`` replaces the
+    shipped paragraph model (for training and its checks).
     """
     tree = load_html(html)
     if tree is None:
@@ -68,7 +69,7 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     if result.body is not None:
         facts = replace(facts, headings=frozenset(fold("".join(h.itertext())) for h in result.body.iter("head")))
     cleaned = apply_rules(paragraphs, default_rules() if rules is None else rules, facts, meta.title, disabled,
-                          default_model())
+                          model or default_model())
     return Document(
         text=join_paragraphs(list(cleaned.paragraphs)),
         title=meta.title,
