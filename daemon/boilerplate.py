@@ -144,15 +144,17 @@ def _drop_orphan_headings(kept: list[tuple[int, str]], removed: dict[int, Remove
     return [item for position, item in enumerate(kept) if position not in orphans], [kept[p][0] for p in sorted(orphans)]
 
 
-def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], paragraphs: list[str],
-                model: ParagraphModel) -> list[tuple[int, str]]:
+def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model: ParagraphModel) -> list[tuple[int, str]]:
     """What the rules kept, less what the model takes for boilerplate (recorded in ``removed``).
 
     Boilerplate is a small part of an article: when the model would take
     most of what is left, the page is about what it reads like (an open
     thread, a fund-raising post) and it takes nothing.
     """
-    context = article_words(paragraphs)
+    # The story as the model was trained on it: what rules and checks kept,
+    # each distinct paragraph once (a share bar at the top and the bottom
+    # must not vouch for itself).
+    context = article_words(list(dict.fromkeys(paragraph for _, paragraph in kept)))
     taken = {index for index, paragraph in kept if model.is_boilerplate(paragraph, context)}
     taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
     if not taken or taken_chars > MODEL_MAX_SHARE * sum(len(paragraph) for _, paragraph in kept):
@@ -209,7 +211,7 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
         else:
             kept.append((index, paragraph))
     if model is not None and PARAGRAPH_MODEL not in disabled:
-        kept = _model_pass(kept, removed, paragraphs, model)
+        kept = _model_pass(kept, removed, model)
     if ORPHAN_HEADING not in disabled:
         kept, orphans = _drop_orphan_headings(kept, removed, count, facts)
         removed.update((index, Removed(paragraphs[index], ORPHAN_HEADING)) for index in orphans)

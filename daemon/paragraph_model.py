@@ -29,9 +29,12 @@ CONTENT_CHARS = 5
 
 _WORD = re.compile(r"[^\W_]+")
 _SEPARATORS = "|•·»›/–—"
-# Letters of scripts other than Latin (Greek, Cyrillic, Arabic, Indic, CJK,
-# Hangul...): the model learned from Latin-script languages only.
-_NOT_LATIN = re.compile(r"[\u0370-\u1DFF\u2E80-\uFFEF]")
+# Letters of scripts other than Latin (Greek, Cyrillic, Armenian, Hebrew,
+# Arabic, Indic, Thai, Georgian, kana, CJK, Hangul): the model learned from
+# Latin-script languages only.
+_NOT_LATIN = re.compile(r"[\u0370-\u03FF\u0400-\u052F\u0530-\u08FF\u0900-\u0DFF\u0E00-\u0FFF"
+                        r"\u1000-\u10FF\u1100-\u11FF\u3040-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 # Word-count buckets: boilerplate is mostly short, stories rarely are.
 _LENGTH_BUCKETS = (1, 2, 3, 5, 8, 12, 20, 35, 60)
@@ -50,7 +53,11 @@ def _word_form(word: str) -> str:
 
 
 def _latin_script(text: str) -> bool:
-    return text.isascii() or len(_NOT_LATIN.findall(text)) * 3 < len(text)
+    """True unless a fifth or more of the letters are of another script (a URL in a Cyrillic line counts for little)."""
+    if text.isascii():
+        return True
+    other = len(_NOT_LATIN.findall(text))
+    return other == 0 or other * 5 < len(_LETTER.findall(text))
 
 
 def _is_topic_word(word: str) -> bool:
@@ -85,14 +92,14 @@ _MARKS = (("@", "at"), ("©", "copyright-sign"), ("http", "url"), ("www.", "url"
 _ENDS = frozenset(".:!?=)*»\"”")
 
 
-def features(paragraph: str, context: Counter[str] | None = None) -> set[str]:
+def features(paragraph: str, context: Counter[str]) -> set[str]:
     """The features of one paragraph, as strings (a prefix names the kind).
 
-    ``context`` is ``article_words`` of the whole article, this paragraph included.
+    ``context`` is ``article_words`` of the article's story text, this paragraph included.
     """
     text = " ".join(paragraph.split())
     raw = _WORD.findall(text.casefold())
-    return _features(text, raw, _context_feature(raw, context) if context is not None else None)
+    return _features(text, raw, _context_feature(raw, context))
 
 
 def _clearly_story(raw: list[str], fit: str) -> bool:
@@ -103,11 +110,9 @@ def _clearly_story(raw: list[str], fit: str) -> bool:
     return (fit == "ctx:high" and len(raw) >= 12) or (fit == "ctx:mid" and len(raw) >= 20)
 
 
-def _features(text: str, raw: list[str], fit: str | None) -> set[str]:
+def _features(text: str, raw: list[str], fit: str) -> set[str]:
     words = [_word_form(w) for w in raw]
-    found: set[str] = {"len:%d" % _bucket(len(words), _LENGTH_BUCKETS)}
-    if fit is not None:
-        found.add(fit)
+    found: set[str] = {"len:%d" % _bucket(len(words), _LENGTH_BUCKETS), fit}
     if words:
         found.add("first:" + words[0])
         found.add("last:" + words[-1])
@@ -144,22 +149,21 @@ class ParagraphModel:
     bias: float
     threshold: float
 
-    def probability(self, paragraph: str, context: Counter[str] | None = None) -> float:
+    def probability(self, paragraph: str, context: Counter[str]) -> float:
         """How likely ``paragraph`` is boilerplate, from 0 to 1 (``context``: see ``features``)."""
-        if len(paragraph) > MAX_CHARS or not _latin_script(paragraph):
-            return 0.0
         text = " ".join(paragraph.split())
+        if len(text) > MAX_CHARS or not _latin_script(text):
+            return 0.0
         raw = _WORD.findall(text.casefold())
-        fit = None
-        if context is not None:
-            fit = _context_feature(raw, context)
-            if _clearly_story(raw, fit):
-                return 0.0
+        fit = _context_feature(raw, context)
+        if _clearly_story(raw, fit):
+            return 0.0
         # map/filter keep the lookups in C; a feature without a weight gives None
         score = self.bias + sum(filter(None, map(self.weights.get, _features(text, raw, fit))))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
-    def is_boilerplate(self, paragraph: str, context: Counter[str] | None = None) -> bool:
+    def is_boilerplate(self, paragraph: str, context: Counter[str]) -> bool:
+        """Whether the model takes ``paragraph``: its probability reaches the threshold."""
         return self.probability(paragraph, context) >= self.threshold
 
     def to_json(self) -> str:

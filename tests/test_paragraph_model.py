@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import article_html
 
 from newsd.config.rules import PARAGRAPH_MODEL
 from newsd.daemon.boilerplate import apply_rules
+from newsd.daemon.extract import extract
 from newsd.daemon.paragraph_model import ParagraphModel, article_words, default_model, features
 
 TRAINING_DATA = Path(__file__).resolve().parent.parent / "tools" / "paragraph_data"
@@ -82,12 +84,33 @@ def test_a_page_that_is_all_appeal_is_left_whole():
     assert apply_rules(appeal, (), model=default_model()).paragraphs == tuple(appeal)
 
 
-def test_paragraphs_in_scripts_it_was_not_trained_on_are_left_to_the_rules():
-    assert default_model().probability("ニュースレターに登録してください") == 0.0
+@pytest.mark.parametrize("line", [
+    "ニュースレターに登録してください",
+    "Подписаться на канал: https://t.me/our_news_channel_official_2024",  # the URL's Latin letters do not count
+    "Ακολουθήστε μας στο Facebook και στο Instagram",
+])
+def test_paragraphs_in_scripts_it_was_not_trained_on_are_left_to_the_rules(line):
+    assert default_model().probability(line, article_words([*STORY, line])) == 0.0
 
 
 def test_long_paragraphs_are_not_scored():
-    assert default_model().probability("Donate today. " * 60) == 0.0
+    appeal = "Donate today. " * 60
+    assert default_model().probability(appeal, article_words([*STORY, appeal])) == 0.0
+
+
+def test_boilerplate_repeated_on_the_page_does_not_vouch_for_itself():
+    # A share line at the top and the bottom: its words occur "elsewhere" only in its copy.
+    line = UNSEEN_BOILERPLATE[3]
+    paragraphs = [line, *STORY, line]
+    assert apply_rules(paragraphs, (), model=default_model()).paragraphs == tuple(STORY)
+
+
+def test_extract_explains_what_the_model_took():
+    line = UNSEEN_BOILERPLATE[3]  # no shipped rule matches it
+    html = article_html("Bike lanes", [*STORY[:2], line, *STORY[2:]])
+    document = extract(html, "https://example.org/bike-lanes")
+    assert line not in document.text and STORY[2] in document.text
+    assert (line, PARAGRAPH_MODEL) in [(r.text, r.rule) for r in document.removed]
 
 
 def test_features_fold_numbers_and_see_the_context():
@@ -103,9 +126,9 @@ def test_model_round_trips_through_json():
     assert ParagraphModel.from_json(model.to_json()) == model
 
 
-def test_the_shipped_model_has_weights_and_a_threshold():
+def test_the_shipped_model_is_the_one_the_training_tool_makes_by_default():
     model = default_model()
-    assert len(model.weights) > 1000 and 0.5 <= model.threshold < 1
+    assert len(model.weights) > 1000 and model.threshold == _training_tool().THRESHOLD
 
 
 def _training_tool():
@@ -120,10 +143,12 @@ def _training_tool():
 
 def test_training_separates_a_toy_set_and_is_deterministic():
     tool = _training_tool()
-    examples = [(f"Donate now to support us, {name}.", 1, article_words([])) for name in ("friends", "readers", "all")]
-    examples += [(f"The {thing} rose by two percent in May.", 0, article_words([])) for thing in ("price", "rate", "tax")]
+    appeals = [f"Donate now to support us, {name}." for name in ("friends", "readers", "all")]
+    stories = [f"The {thing} rose by two percent in May." for thing in ("price", "rate", "tax")]
+    examples = [(text, 1, article_words([text])) for text in appeals] + [(text, 0, article_words([text])) for text in stories]
     first = tool.train(examples, epochs=10, min_count=1)
-    assert first.probability("Donate now to support us.") > 0.5 > first.probability("The price rose in June.")
+    appeal, story = "Donate now to support us.", "The price rose in June."
+    assert first.probability(appeal, article_words([appeal])) > 0.5 > first.probability(story, article_words([story]))
     assert tool.train(examples, epochs=10, min_count=1) == first
 
 
