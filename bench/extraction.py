@@ -54,8 +54,9 @@ How
   ``../shared/eval/extraction`` beside the repository. The scorer is that
   folder's ``score.py``, imported as it is (its tokenizer, ``score_text`` and
   ``summarize``), so the figures are the ones ``score.py`` would print.
-* Part A runs each extractor over all pages in turn (which one goes first
-  rotates between repeats). Only the extractor call is timed, on HTML already
+* Part A puts each page through every extractor in turn (which one goes
+  first rotates from page to page and between repeats), so load from a
+  neighbour on a shared machine falls on all of them alike. Only the extractor call is timed, on HTML already
   decoded; each extractor first runs once untimed, so imports and first-call
   caches are not counted. With ``--repeat N`` every page is extracted N times
   per extractor and its median time is kept (the text is from the first run).
@@ -460,19 +461,24 @@ def run_quality(pages: list[Page], scorer: ModuleType, repeat: int) -> dict[str,
     times: dict[str, list[list[float]]] = {n: [[] for _ in pages] for n in names}
     for n in names:  # untimed first call: imports, lazy tables, caches
         call(EXTRACTORS[n], pages[0].html, pages[0].url)
+    # Interleaved: each page goes through every extractor in turn (the order
+    # rotating per page and repeat), so a burst of load from a neighbour on
+    # this shared machine hits all of them alike instead of one extractor's
+    # whole pass.
+    results: dict[str, list[tuple[str, str | None]]] = {n: [] for n in names}
     for r in range(repeat):
-        order = names[r % len(names):] + names[:r % len(names)]
-        for n in order:
-            extractor = EXTRACTORS[n]
-            started = time.perf_counter()
-            results = []
-            for i, page in enumerate(pages):
+        started = time.perf_counter()
+        for i, page in enumerate(pages):
+            shift = (r + i) % len(names)
+            for n in names[shift:] + names[:shift]:
                 t0 = time.perf_counter()
-                results.append(call(extractor, page.html, page.url))
+                result = call(EXTRACTORS[n], page.html, page.url)
                 times[n][i].append((time.perf_counter() - t0) * 1000)
-            texts.setdefault(n, results)
-            print(f"  repeat {r + 1}/{repeat}  {n:<22} {time.perf_counter() - started:6.1f} s",
-                  file=sys.stderr, flush=True)
+                if r == 0:
+                    results[n].append(result)
+        print(f"  repeat {r + 1}/{repeat}  all extractors  {time.perf_counter() - started:6.1f} s",
+              file=sys.stderr, flush=True)
+    texts.update(results)
     rows: dict[str, list[dict[str, Any]]] = {}
     for n in names:
         rows[n] = []
