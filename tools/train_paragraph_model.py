@@ -31,7 +31,7 @@ import random
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from newsd.config.rules import PARAGRAPH_MODEL, default_rules
 from newsd.daemon.boilerplate import apply_rules
@@ -161,8 +161,9 @@ def train(examples: list[Example], epochs: int = 20, rate: float = 0.2, l2: floa
     return ParagraphModel(kept, round(bias, 3), 0.5)
 
 
-def split_sites(articles: list[tuple[str, list[str]]], seed: int) -> tuple[set[str], set[str]]:
-    sites = sorted({site for site, _ in articles})
+def split_sites(names: Iterable[str], seed: int) -> tuple[set[str], set[str]]:
+    """The distinct site names in two random halves (the same for a given seed)."""
+    sites = sorted(set(names))
     random.Random(seed).shuffle(sites)
     half = len(sites) // 2
     return set(sites[:half]), set(sites[half:])
@@ -186,7 +187,7 @@ def check(labelled: list[tuple[str, int, str]], articles: list[tuple[str, list[s
           seed: int, writers: list[str]) -> None:
     """Leave one boilerplate writer out (and half the dev sites), report what the model adds to the rules."""
     writers = writers or sorted({s for _, y, s in labelled if y == 1 and s.startswith("pool-")})
-    train_sites, test_sites = split_sites(articles, seed)
+    train_sites, test_sites = split_sites((site for site, _ in articles), seed)
     train_articles = [a for a in articles if a[0] in train_sites]
     test_articles = [a for a in articles if a[0] in test_sites]
     test_story = at_home(test_articles)
@@ -216,9 +217,7 @@ def check_unseen_sites(labelled: list[tuple[str, int, str]], directory: Path, th
     scorer = load_scorer(directory)
     pages = [json.loads(line) for line in (directory / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
     articles = load_articles(directory)
-    sites = sorted({page["site"] or page["id"] for page in pages})
-    random.Random(seed).shuffle(sites)
-    halves = (set(sites[: len(sites) // 2]), set(sites[len(sites) // 2:]))
+    halves = split_sites((page["site"] or page["id"] for page in pages), seed)
     off = frozenset({PARAGRAPH_MODEL})
     rows: dict[str, list[tuple[float, float, float]]] = {"with the model": [], "without": []}
     for train_sites, test_sites in (halves, halves[::-1]):
