@@ -68,4 +68,55 @@ def _item(op: Any, arg: Any) -> Literals | None:
         return _sequence(list(body)) if low >= 1 else None
     if op is sre.ATOMIC_GROUP:
         return _sequence(list(arg))
-    return None  # classes, anchors, lookarounds, backreferences: no fixed text
+    if op is sre.ASSERT:
+        # A positive lookaround matches inside the same text, and the gate
+        # tests the whole text: its strings are required as much as any.
+        return _sequence(list(arg[1]))
+    return None  # classes, anchors, negative lookarounds, backreferences: no fixed text
+
+
+class LiteralIndex:
+    """Which of many strings a text contains, found in one regex scan.
+
+    Rules test each pattern's required strings before its regex. Testing
+    them one by one is a Python loop over hundreds of strings per paragraph;
+    one scan over a trie of all of them, done once per paragraph, answers
+    every rule's test at once.
+    """
+
+    def __init__(self, literals: frozenset[str]) -> None:
+        self.literals = literals
+        # The scan reports, at each position, the longest string starting
+        # there; every string inside a reported one is present too.
+        self._scan = re.compile(f"(?=({_trie_pattern(literals)}))") if literals else None
+        self._inside = {text: frozenset(other for other in literals if other in text) for text in literals}
+
+    def present(self, lower: str) -> frozenset[str]:
+        """The strings ``lower`` contains."""
+        if self._scan is None:
+            return frozenset()
+        found: set[str] = set()
+        for match in self._scan.finditer(lower):
+            found |= self._inside[match[1]]
+        return frozenset(found)
+
+
+def _trie_pattern(literals: frozenset[str]) -> str:
+    """A regex matching any of ``literals``, longest first, with shared prefixes merged."""
+    trie: dict[str, Any] = {}
+    for text in literals:
+        node = trie
+        for char in text:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a string ends here
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        ends_here = "" in node
+        body = branches[0] if len(branches) == 1 and not ends_here else f"(?:{'|'.join(branches)})"
+        # "?" is greedy: the longer string is tried before stopping here.
+        return f"(?:{body})?" if ends_here else body
+
+    return emit(trie)

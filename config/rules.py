@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterator
 
-from newsd.config.literals import Literals, required_literals
+from newsd.config.literals import LiteralIndex, Literals, required_literals
 
 ACTIONS = ("drop", "author", "source")
 POSITIONS = ("any", "first", "last", "edge")
@@ -55,6 +55,11 @@ class Rule:
     _unless: tuple[_Check, ...] = field(default=(), init=False, repr=False, compare=False)
     _requires: tuple[_Check, ...] = field(default=(), init=False, repr=False, compare=False)
     _keyword_gate: Literals | None = field(default=None, init=False, repr=False, compare=False)
+    # The checks with no required strings, and the strings of all the others:
+    # a paragraph holding none of those strings needs only the former run.
+    _ungated: tuple[_Check, ...] = field(default=(), init=False, repr=False, compare=False)
+    _gated_strings: Literals = field(default=frozenset(), init=False, repr=False, compare=False)
+    _index: LiteralIndex = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         def checks(patterns: tuple[re.Pattern[str], ...]) -> tuple[_Check, ...]:
@@ -62,7 +67,17 @@ class Rule:
         object.__setattr__(self, "_checks", checks(self.patterns))
         object.__setattr__(self, "_unless", checks(self.unless))
         object.__setattr__(self, "_requires", checks(self.requires))
+        object.__setattr__(self, "_ungated", tuple(check for check in self._checks if check[1] is None))
+        object.__setattr__(self, "_gated_strings", frozenset().union(*(gate for _, gate, _ in self._checks if gate)))
         object.__setattr__(self, "_keyword_gate", required_literals(self.keywords) if self.keywords else None)
+        object.__setattr__(self, "_index", LiteralIndex(self.literals()))
+
+    def literals(self) -> frozenset[str]:
+        """Every string this rule's tests look for before running a regex."""
+        gates = [gate for _, gate, _ in self._checks + self._unless + self._requires if gate is not None]
+        if self._keyword_gate is not None:
+            gates.append(self._keyword_gate)
+        return frozenset().union(*gates)
 
     def applies_at(self, index: int, count: int) -> bool:
         if self.position == "first":
@@ -75,19 +90,22 @@ class Rule:
 
     def match(self, paragraph: "str | Subject") -> re.Match[str] | None:
         """The match that makes ``paragraph`` this rule's boilerplate, or None."""
-        subject = paragraph if isinstance(paragraph, Subject) else Subject(paragraph)
+        subject = paragraph if isinstance(paragraph, Subject) else Subject(paragraph, self._index)
         if len(subject.text) > self.max_chars:
             return None
-        found = _first_match(subject, self._checks) or self._by_keywords(subject)
+        checks = self._ungated if self._gated_strings.isdisjoint(subject.present) else self._checks
+        found = _first_match(subject, checks) or self._by_keywords(subject)
         if found and _first_match(subject, self._unless):
             return None
         return found
 
     def _by_keywords(self, text: "Subject") -> re.Match[str] | None:
-        if self.keywords is None or not all(text.search_shared(check) for check in self._requires):
+        if self.keywords is None:
             return None
-        gate = self._keyword_gate
+        gate = self._keyword_gate  # the cheap test first: most paragraphs hold no keyword
         if gate is not None and not text.contains_any(gate):
+            return None
+        if not all(text.search_shared(check) for check in self._requires):
             return None
         seen: set[str | None] = set()
         for found in text.finditer(self.keywords):
@@ -103,29 +121,28 @@ _Check = tuple[re.Pattern[str], "Literals | None", bool]
 
 
 class Subject:
-    """A paragraph as rules see it: without a list bullet, and lower-cased once for all rules.
+    """A paragraph as rules see it: without a list bullet, lower-cased and scanned once for all rules.
 
     Matching lower-cased text with a case-sensitive pattern is about a third
     faster than IGNORECASE, and this pass runs over every paragraph.
+    ``index`` must hold the strings of every rule that will match this
+    subject (``literal_index(rules)``): a string it lacks counts as absent.
     """
 
-    __slots__ = ("text", "lower", "_found")
+    __slots__ = ("text", "lower", "present", "_found")
 
-    def __init__(self, paragraph: str) -> None:
+    def __init__(self, paragraph: str, index: LiteralIndex) -> None:
         # trafilatura writes list items as "- item"; rules see the item's text.
         self.text = paragraph[2:] if paragraph.startswith("- ") else paragraph
         self.lower = self.text.lower()
+        self.present = index.present(self.lower)  # the rules' required strings this text holds
         # Results of the patterns rules share (re.compile hands out one object
         # per pattern, so <<addressed>> in five rules runs once), keyed by id:
         # a Pattern hashes its whole source on every lookup.
         self._found: dict[int, re.Match[str] | None] = {}
 
     def contains_any(self, literals: Literals) -> bool:
-        lower = self.lower
-        for literal in literals:
-            if literal in lower:
-                return True
-        return False
+        return not literals.isdisjoint(self.present)
 
     def search_shared(self, check: "_Check") -> re.Match[str] | None:
         """A check's match, remembered for this paragraph: for requirements many rules repeat."""
@@ -140,14 +157,10 @@ class Subject:
 
 def _first_match(subject: Subject, checks: tuple["_Check", ...]) -> re.Match[str] | None:
     """The first match among ``checks``, skipping any whose required strings are all absent."""
-    lower, text = subject.lower, subject.text
+    lower, text, present = subject.lower, subject.text, subject.present
     for pattern, gate, on_original in checks:
-        if gate is not None:
-            for literal in gate:
-                if literal in lower:
-                    break
-            else:
-                continue
+        if gate is not None and gate.isdisjoint(present):
+            continue
         found = pattern.search(text if on_original else lower)
         if found:
             return found
@@ -297,6 +310,16 @@ class RuleSet:
         # The user's rules run first: the first rule that matches names the removal.
         rules = overrides.rules + tuple(rule for rule in self.rules if rule.name not in replaced)
         return RuleSet(rules, self.disabled | overrides.disable)
+
+
+@lru_cache(maxsize=16)
+def _index_of(literals: frozenset[str]) -> LiteralIndex:
+    return LiteralIndex(literals)
+
+
+def literal_index(rules: tuple[Rule, ...]) -> LiteralIndex:
+    """One index of the strings all of ``rules`` look for (cached: a config has few rule sets)."""
+    return _index_of(frozenset().union(*(rule._index.literals for rule in rules)))
 
 
 def default_ruleset() -> RuleSet:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from newsd.config.rules import (HEADLINE, IMAGE_CAPTION, LINK_BLOCK, LINK_LIST, ORPHAN_HEADING, OTHER_ARTICLE,
-                                PARAGRAPH_MODEL, Rule, Subject)
+                                PARAGRAPH_MODEL, Rule, Subject, literal_index)
 from newsd.daemon.page_facts import PageFacts, fold
 from newsd.daemon.paragraph_model import ParagraphModel, article_words
 
@@ -185,6 +185,7 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
     count = len(paragraphs)
     active = [rule for rule in rules if rule.name not in disabled]
     longest = max((rule.max_chars for rule in active), default=0)
+    looked_for = literal_index(active)
     for index, paragraph in enumerate(paragraphs):
         if index in removed:
             continue
@@ -195,7 +196,7 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
         if len(paragraph) > longest + 2:  # longer than any rule looks at ("- " bullets aside)
             kept.append((index, paragraph))
             continue
-        subject = Subject(paragraph)
+        subject = Subject(paragraph, looked_for)
         for rule in active:
             if rule.position != "any" and not rule.applies_at(index, count):
                 continue
