@@ -152,8 +152,8 @@ class ParagraphModel:
     def probability(self, paragraph: str, context: Counter[str]) -> float:
         """How likely ``paragraph`` is boilerplate, from 0 to 1 (``context``: see ``features``)."""
         text = " ".join(paragraph.split())
-        if len(text) > MAX_CHARS or not _latin_script(text):
-            return 0.0
+        if len(text) > MAX_CHARS or text.startswith("|") or not _latin_script(text):
+            return 0.0  # long, a table row (trafilatura writes "| a | b |": data, not prose) or another script
         raw = _WORD.findall(text.casefold())
         fit = _context_feature(raw, context)
         if _clearly_story(raw, fit):

@@ -93,6 +93,14 @@ def test_paragraphs_in_scripts_it_was_not_trained_on_are_left_to_the_rules(line)
     assert default_model().probability(line, article_words([*STORY, line])) == 0.0
 
 
+def test_table_rows_are_data_and_not_scored():
+    # trafilatura writes table rows as "| a | b |": standings, results, prices.
+    row = "| 7 | Follow | Share | 2339 | Subscribe |"
+    model = default_model()
+    assert model.probability(row, article_words([*STORY, row])) == 0.0
+    assert model.probability(row.strip("| "), article_words([*STORY, row])) > 0.0
+
+
 def test_long_paragraphs_are_not_scored():
     appeal = "Donate today. " * 60
     assert default_model().probability(appeal, article_words([*STORY, appeal])) == 0.0
