@@ -39,13 +39,15 @@ B. *Boilerplate injected into the story.* The rules exist for boilerplate that
      real story text), and the same figure for trafilatura;
    * the phrasings that leak most often (pool A only, unless ``--show-leaks``).
 
-   Part B has two phrasing pools, each reported on its own (``--pool a|b|both``,
-   default both): pool A, below, is the development pool the rules are
-   written against, so its leak rate measures how well they fit it; pool B,
-   in ``bench/heldout_pool.py``, was written separately and is the held-out
-   check: its leak rate stays an honest estimate only while the rules are not
-   written from it. For pool B the script prints figures only, never the
-   phrasings (nor writes them to ``--json``), unless ``--show-leaks`` is given.
+   Part B has three phrasing pools, each reported on its own (``--pool
+   a|b|c|held-out|all``, default all): pool A, below, is the development pool
+   the rules are written against, so its leak rate measures how well they fit
+   it; pools B (``bench/heldout_pool.py``) and C (``bench/heldout_pool_c.py``)
+   were written separately and are the held-out checks: a leak rate stays an
+   honest estimate only while no rule or training line is written from the
+   pool. For them the script prints figures only, never the phrasings (nor
+   writes them to ``--json``), unless ``--show-leaks`` is given. Pool C was
+   added when pool B's leaking phrasings had been shown once (2026-11-23).
 
 How
 ---
@@ -68,8 +70,8 @@ How
   nothing but the words tells them from the story. Pages with fewer than 3
   story paragraphs found in one element are skipped. The phrasings come from
   the pool (in the page's ``lang`` when the pool has that language for the
-  class: pool A has ``en`` and ``de``, pool B also a few ``fr``, ``es`` and
-  ``it`` lines; English elsewhere), picked by an RNG seeded with ``--seed``
+  class: pool A has ``en`` and ``de``, pools B and C also a few ``fr``, ``es``
+  and ``it`` lines; English elsewhere), picked by an RNG seeded with ``--seed``
   and the page id, so a run is reproducible and a page gets the same
   insertions whatever ``--only``/``--limit`` select. Both pools use the same
   seed: a page gets the same classes in the same slots from either pool, only
@@ -81,7 +83,7 @@ How
 * The phrasings were written from how news sites word these lines, not from
   the rules; at start-up the script checks that none of them is contained
   literally in a pattern of ``config/boilerplate.toml`` and prints a note if
-  one is (for pool B, also if one equals, contains or is contained in a
+  one is (for pools B and C, also if one equals, contains or is contained in a
   pool A phrasing; its notes name the phrasing by class, language and index,
   not by its text). It also prints, for the leaks, how many a rule would match on
   their own (outside a page): those are stopped by the rule's position or
@@ -97,7 +99,7 @@ Run
     python bench/extraction.py
     python bench/extraction.py --repeat 3 --json out.json
     python bench/extraction.py --only source_dataset=zyte --limit 50 --skip-injection
-    python bench/extraction.py --skip-quality --pool b    # held-out pool only
+    python bench/extraction.py --skip-quality --pool held-out    # held-out pools only
 
 Quality figures are deterministic; timings are noisy on a shared machine:
 compare them only within one run.
@@ -136,6 +138,7 @@ from newsd.daemon.extract import extract
 sys.path.insert(0, str(Path(__file__).parent))
 from _loopback import fmt, versions, write_json  # noqa: E402
 from heldout_pool import POOL_B  # noqa: E402  (held-out pool: see its header)
+from heldout_pool_c import POOL_C  # noqa: E402  (held-out pool: see its header)
 
 REPO = Path(__file__).resolve().parent.parent
 WATCHED = ("daemon", "config")  # newsd's code and rules: a change during a run is reported
@@ -359,9 +362,11 @@ POOL: dict[str, dict[str, list[str]]] = {
     },
 }
 CLASSES = tuple(POOL)
-# Pool A (above) is the development pool; pool B (bench/heldout_pool.py) the held-out one.
-POOLS: dict[str, dict[str, dict[str, list[str]]]] = {"A": POOL, "B": POOL_B}
-HELD_OUT = frozenset({"B"})  # pools whose phrasings are not printed without --show-leaks
+# Pool A (above) is the development pool; pools B and C the held-out ones.
+POOLS: dict[str, dict[str, dict[str, list[str]]]] = {"A": POOL, "B": POOL_B, "C": POOL_C}
+POOL_FILES = {"A": "this file", "B": "bench/heldout_pool.py", "C": "bench/heldout_pool_c.py"}
+HELD_OUT = frozenset({"B", "C"})  # pools whose phrasings are not printed without --show-leaks
+POOL_CHOICES = {"a": ["A"], "b": ["B"], "c": ["C"], "held-out": ["B", "C"], "all": ["A", "B", "C"]}
 assert all(tuple(p) == CLASSES for p in POOLS.values()), "every pool has the same classes, in the same order"
 SLOTS = ("after 2nd", "middle", "before last")
 MIN_STORY_PARAGRAPHS = 3
@@ -905,7 +910,7 @@ def report_injection(pool: str, pages: list[Page], scorer: ModuleType, args: arg
     For a held-out pool, without ``--show-leaks``, no phrasing is printed or returned.
     """
     show = pool not in HELD_OUT or args.show_leaks
-    role = "held-out, bench/heldout_pool.py" if pool in HELD_OUT else "development, the pool in this file"
+    role = f"{'held-out' if pool in HELD_OUT else 'development'}, {POOL_FILES[pool]}"
     print(f"\n## B. Boilerplate injected inside the story: pool {pool} ({role}; "
           f"{args.inject} paragraphs per page, seed {args.seed})\n")
     if not show:
@@ -985,12 +990,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--top", type=int, default=10, help="pages listed where newsd loses most F1 (default 10)")
     p.add_argument("--skip-injection", action="store_true", help="run part A only")
     p.add_argument("--skip-quality", action="store_true", help="run part B only")
-    p.add_argument("--pool", choices=("a", "b", "both"), default="both", type=str.lower,
-                   help="part B's phrasing pool: a (development), b (held-out, bench/heldout_pool.py) "
-                        "or both, each reported on its own (default both)")
+    p.add_argument("--pool", choices=tuple(POOL_CHOICES), default="all", type=str.lower,
+                   help="part B's phrasing pools: a (development), b or c (held-out, bench/heldout_pool.py "
+                        "and bench/heldout_pool_c.py), held-out (b and c) or all, each reported on its own "
+                        "(default all)")
     p.add_argument("--show-leaks", action="store_true",
                    help="also print (and write to --json) the held-out pool's phrasings: the leaking ones "
-                        "and any note naming one. Without it pool B gives figures only")
+                        "and any note naming one. Without it pools B and C give figures only")
     p.add_argument("--json", metavar="PATH", help="also write every figure as JSON to PATH ('-' = stdout)")
     args = p.parse_args(argv)
     if args.repeat < 1 or args.inject < 1 or (args.limit is not None and args.limit < 1):
@@ -1044,7 +1050,7 @@ def main(argv: list[str] | None = None) -> int:
         })
 
     if not args.skip_injection:
-        pools = ["A", "B"] if args.pool == "both" else [args.pool.upper()]
+        pools = POOL_CHOICES[args.pool]
         payload["injection"] = {pool: report_injection(pool, pages, scorer, args) for pool in pools}
 
     print(f"\nWhole run: {time.perf_counter() - started:.0f} s.")
