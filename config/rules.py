@@ -24,7 +24,7 @@ POSITIONS = ("any", "first", "last", "edge")
 
 # Structural checks: boilerplate recognised by the page's markup, not by its
 # words. They have names like rules so --explain and the config can name them.
-LINK_BLOCK = "link-block"  # a short block that is (almost) all link text
+LINK_BLOCK = "link-block"  # a short block that is (almost) all link text, or "Label: <link>"
 IMAGE_CAPTION = "image-caption"  # the text of a figure caption or credit
 HEADLINE = "headline"  # the title repeated as the first paragraph
 ORPHAN_HEADING = "orphan-heading"  # a heading left with no story text under it

@@ -23,6 +23,9 @@ LINK_BLOCK_MIN_SHARE = 0.7
 LONG_SENTENCE_CHARS = 100
 SENTENCE_WORDS = 8  # or this many words ending in a full stop
 MODEL_MAX_SHARE = 0.4  # of the kept text: more than this and the model takes nothing
+LABELLED_LINK_MIN_SHARE = 0.9  # of the text after the label
+# A short label and its separator: "Read more:", "ALSO READ |", "Lire aussi »".
+_LINK_LABEL = re.compile(r"^\W{0,2}[^\W\d_][\w’'.-]*(?: [\w’'.-]+){0,3} ?[:|»›→▶–—-]+ *(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,8 @@ def _structural_check(paragraph: str, index: int, facts: PageFacts, title: str |
     """The name of the markup check that marks ``paragraph`` as boilerplate, if any."""
     if index == 0 and title and HEADLINE not in disabled and _repeats_title(paragraph, title):
         return HEADLINE
-    if LINK_BLOCK not in disabled and facts.link_share(paragraph) >= LINK_BLOCK_MIN_SHARE \
-            and not _is_long_sentence(paragraph):
+    if LINK_BLOCK not in disabled and not _is_long_sentence(paragraph) and (
+            facts.link_share(paragraph) >= LINK_BLOCK_MIN_SHARE or _is_labelled_link(paragraph, facts)):
         return LINK_BLOCK
     if IMAGE_CAPTION not in disabled and facts.is_caption(paragraph):
         return IMAGE_CAPTION
@@ -102,6 +105,24 @@ def _link_lists(paragraphs: list[str], facts: PageFacts) -> list[int]:
             found.extend(run)
         run = []
     return found
+
+
+def _is_labelled_link(paragraph: str, facts: PageFacts) -> bool:
+    """A short label, then nothing but a link of two words or more: "Read more: <a>Headline</a>".
+
+    Whatever the label says, in whatever language, a line that only points
+    at another page is navigation. A linked handle ("Account: @name") or a
+    linked sentence ("Tip: <a>Get more ideas here!</a>") is not.
+    """
+    text = fold(paragraph[2:] if paragraph.startswith("- ") else paragraph)
+    label = _LINK_LABEL.match(text)
+    if label is None:
+        return False
+    rest = text[label.end():]
+    if len(rest.split()) < 2 or rest[-1:] in ".!":
+        return False
+    linked = facts.link_share(paragraph) * len(text)
+    return linked >= LABELLED_LINK_MIN_SHARE * len(rest)
 
 
 def _is_long_sentence(paragraph: str) -> bool:

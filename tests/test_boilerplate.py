@@ -328,6 +328,32 @@ def test_link_block_needs_most_of_the_text_to_be_links():
     assert apply_rules([line], (), PageFacts(link_ratio={line: 0.3})).paragraphs == (line,)
 
 
+def _labelled(line: str, label: str) -> PageFacts:
+    # The share of the line that is link text: everything after the label.
+    return PageFacts(link_ratio={line: (len(line) - len(label)) / len(line)})
+
+
+@pytest.mark.parametrize(("line", "label"), [
+    ("Also read: Budget approved", "Also read: "),
+    ("FUNDA OLUNYE UDABA LAPHA | Kuboshwe abahlanu besolwa", "FUNDA OLUNYE UDABA LAPHA | "),
+    ("Lire aussi » Le conseil adopte le budget", "Lire aussi » "),
+])
+def test_a_short_label_then_only_a_link_is_a_link_block_in_any_language(line, label):
+    assert _labelled(line, label).link_share(line) < 0.7  # the plain link-share test alone would keep it
+    cleaned = apply_rules([STORY, line, STORY], (), _labelled(line, label))
+    assert [r.rule for r in cleaned.removed] == ["link-block"]
+
+
+@pytest.mark.parametrize(("line", "label"), [
+    ("Account: @janedoe_photo", "Account: "),  # a linked handle
+    ("Pro tip: Get more ideas!", "Pro tip: "),  # a linked sentence
+    ("Update: The council approves the budget after a long night", "Update: "),  # not linked: share 0
+])
+def test_a_labelled_handle_sentence_or_unlinked_text_stays(line, label):
+    facts = PageFacts() if line.startswith("Update") else _labelled(line, label)
+    assert apply_rules([STORY, line, STORY], (), facts).paragraphs == (STORY, line, STORY)
+
+
 def test_image_caption_is_removed():
     caption = "The flooded market square on Monday morning."
     cleaned = apply_rules([STORY, caption, STORY], (), PageFacts(captions=frozenset({caption})))
