@@ -23,6 +23,7 @@ LINK_BLOCK_MIN_SHARE = 0.7
 LONG_SENTENCE_CHARS = 100
 SENTENCE_WORDS = 8  # or this many words ending in a full stop
 MODEL_MAX_SHARE = 0.4  # of the kept text: more than this and the model takes nothing
+MODEL_MAX_PARAGRAPHS = 8  # nor when it would take more paragraphs than this
 LABELLED_LINK_MIN_SHARE = 0.9  # of the text after the label
 # A short label and its separator: "Read more:", "ALSO READ |", "Lire aussi »".
 _LINK_LABEL = re.compile(r"^\W{0,2}[^\W\d_][\w’'.-]*(?: [\w’'.-]+){0,3} ?[:|»›→▶–—-]+ *(?=\S)")
@@ -169,8 +170,9 @@ def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model:
     """What the rules kept, less what the model takes for boilerplate (recorded in ``removed``).
 
     Boilerplate is a small part of an article: when the model would take
-    most of what is left, the page is about what it reads like (an open
-    thread, a fund-raising post) and it takes nothing.
+    most of what is left, or many paragraphs, the page is about what it
+    reads like (an open thread, a fund-raising post, letters to the editor
+    signed name by name) and it takes nothing.
     """
     # The story as the model was trained on it: what rules and checks kept,
     # each distinct paragraph once (a share bar at the top and the bottom
@@ -178,7 +180,8 @@ def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model:
     context = article_words(list(dict.fromkeys(paragraph for _, paragraph in kept)))
     taken = {index for index, paragraph in kept if model.is_boilerplate(paragraph, context)}
     taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
-    if not taken or taken_chars > MODEL_MAX_SHARE * sum(len(paragraph) for _, paragraph in kept):
+    if not taken or len(taken) > MODEL_MAX_PARAGRAPHS \
+            or taken_chars > MODEL_MAX_SHARE * sum(len(paragraph) for _, paragraph in kept):
         return kept
     removed.update((index, Removed(paragraph, PARAGRAPH_MODEL)) for index, paragraph in kept if index in taken)
     return [(index, paragraph) for index, paragraph in kept if index not in taken]

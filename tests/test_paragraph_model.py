@@ -84,6 +84,20 @@ def test_a_page_that_is_all_appeal_is_left_whole():
     assert apply_rules(appeal, (), model=default_model()).paragraphs == tuple(appeal)
 
 
+def test_the_model_takes_nothing_when_it_would_take_many_paragraphs():
+    # Letters to the editor, each signed: short name lines a byline-minded
+    # model would take one by one. Past MODEL_MAX_PARAGRAPHS it takes none.
+    from newsd.daemon.boilerplate import MODEL_MAX_PARAGRAPHS
+    toy = ParagraphModel({"w:signed": 10.0}, -5.0, 0.5)
+
+    def letters(count: int) -> list[str]:
+        return [part for i in range(count) for part in (STORY[i % len(STORY)] + f" ({i})", f"Signed reader {i}")]
+
+    few, many = letters(MODEL_MAX_PARAGRAPHS), letters(MODEL_MAX_PARAGRAPHS + 1)
+    assert len(apply_rules(few, (), model=toy).removed) == MODEL_MAX_PARAGRAPHS
+    assert apply_rules(many, (), model=toy).paragraphs == tuple(many)
+
+
 @pytest.mark.parametrize("line", [
     "ニュースレターに登録してください",
     "Подписаться на канал: https://t.me/our_news_channel_official_2024",  # the URL's Latin letters do not count
