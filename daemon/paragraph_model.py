@@ -24,6 +24,7 @@ from importlib import resources
 
 MODEL_FILE = "paragraph_model.json"
 MAX_CHARS = 300  # longer paragraphs are story text (no boilerplate example in the training data is)
+SHORT_WORDS = 8  # a paragraph of at most this many words is judged by the lower short_threshold
 STEM_CHARS = 5
 CONTENT_CHARS = 5
 
@@ -143,11 +144,18 @@ def _features(text: str, raw: list[str], fit: str) -> set[str]:
 
 @dataclass(frozen=True)
 class ParagraphModel:
-    """Logistic-regression weights over ``features``; ``threshold`` is the probability that removes."""
+    """Logistic-regression weights over ``features`` and the probabilities that remove.
+
+    Short lines (``SHORT_WORDS`` or fewer) have a lower threshold than
+    longer paragraphs: a story line taken by mistake costs a few words, a
+    story paragraph a whole thought, and most boilerplate the rules miss is
+    short labels and one-liners.
+    """
 
     weights: dict[str, float]
     bias: float
     threshold: float
+    short_threshold: float | None = None  # None: the same as ``threshold``
 
     def probability(self, paragraph: str, context: Counter[str]) -> float:
         """How likely ``paragraph`` is boilerplate, from 0 to 1 (``context``: see ``features``)."""
@@ -163,18 +171,23 @@ class ParagraphModel:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def is_boilerplate(self, paragraph: str, context: Counter[str]) -> bool:
-        """Whether the model takes ``paragraph``: its probability reaches the threshold."""
-        return self.probability(paragraph, context) >= self.threshold
+        """Whether the model takes ``paragraph``: its probability reaches its length's threshold."""
+        return self.probability(paragraph, context) >= self.threshold_for(paragraph)
+
+    def threshold_for(self, paragraph: str) -> float:
+        short = self.short_threshold is not None and len(paragraph.split()) <= SHORT_WORDS
+        return self.short_threshold if short and self.short_threshold is not None else self.threshold
 
     def to_json(self) -> str:
-        return json.dumps({"bias": self.bias, "threshold": self.threshold,
+        return json.dumps({"bias": self.bias, "threshold": self.threshold, "short_threshold": self.short_threshold,
                            "weights": dict(sorted(self.weights.items()))}, ensure_ascii=False, indent=0)
 
     @classmethod
     def from_json(cls, data: str) -> ParagraphModel:
         parsed = json.loads(data)
         return cls({str(k): float(v) for k, v in parsed["weights"].items()},
-                   float(parsed["bias"]), float(parsed["threshold"]))
+                   float(parsed["bias"]), float(parsed["threshold"]),
+                   None if parsed.get("short_threshold") is None else float(parsed["short_threshold"]))
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from conftest import article_html
 from newsd.config.rules import PARAGRAPH_MODEL
 from newsd.daemon.boilerplate import apply_rules
 from newsd.daemon.extract import extract
-from newsd.daemon.paragraph_model import ParagraphModel, article_words, default_model, features
+from newsd.daemon.paragraph_model import SHORT_WORDS, ParagraphModel, article_words, default_model, features
 
 TRAINING_DATA = Path(__file__).resolve().parent.parent / "tools" / "paragraph_data"
 
@@ -144,13 +144,28 @@ def test_features_fold_numbers_and_see_the_context():
 
 
 def test_model_round_trips_through_json():
-    model = ParagraphModel({"w:donate": 2.5, "pair:sign up": 1.25}, -1.0, 0.8)
-    assert ParagraphModel.from_json(model.to_json()) == model
+    for model in (ParagraphModel({"w:donate": 2.5, "pair:sign up": 1.25}, -1.0, 0.8),
+                  ParagraphModel({"w:donate": 2.5}, -1.0, 0.85, 0.5)):
+        assert ParagraphModel.from_json(model.to_json()) == model
+
+
+def test_short_lines_have_their_own_threshold():
+    # One weight, so the probability is the same for both lengths: only the threshold differs.
+    model = ParagraphModel({"w:pledge": 1.0}, 0.0, 0.85, 0.5)
+    short = "Pledge"
+    long = "Pledge " + "x " * SHORT_WORDS
+    context = article_words([*STORY, short, long])
+    probability = model.probability(short, context)
+    assert 0.5 <= probability < 0.85 and model.probability(long, context) == pytest.approx(probability, abs=0.2)
+    assert model.is_boilerplate(short, context) and not model.is_boilerplate(long, context)
+    assert ParagraphModel({"w:pledge": 1.0}, 0.0, 0.85).threshold_for(short) == 0.85  # no short threshold
 
 
 def test_the_shipped_model_is_the_one_the_training_tool_makes_by_default():
     model = default_model()
-    assert len(model.weights) > 1000 and model.threshold == _training_tool().THRESHOLD
+    tool = _training_tool()
+    assert len(model.weights) > 1000 and model.threshold == tool.THRESHOLD
+    assert model.short_threshold == tool.SHORT_THRESHOLD
 
 
 def _training_tool():
