@@ -89,7 +89,7 @@ class LiteralIndex:
         # The scan reports, at each position, the longest string starting
         # there; every string inside a reported one is present too.
         self._scan = re.compile(f"(?=({_trie_pattern(literals)}))") if literals else None
-        self._inside = {text: frozenset(other for other in literals if other in text) for text in literals}
+        self._inside: dict[str, frozenset[str]] = {}  # filled as strings are found: few ever are
 
     def present(self, lower: str) -> frozenset[str]:
         """The strings ``lower`` contains."""
@@ -97,7 +97,11 @@ class LiteralIndex:
             return frozenset()
         found: set[str] = set()
         for match in self._scan.finditer(lower):
-            found |= self._inside[match[1]]
+            longest = match[1]
+            inside = self._inside.get(longest)
+            if inside is None:
+                inside = self._inside[longest] = frozenset(other for other in self.literals if other in longest)
+            found |= inside
         return frozenset(found)
 
 

@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from newsd.config.literals import LiteralIndex, Literals, required_literals
 
@@ -59,7 +59,8 @@ class Rule:
     # a paragraph holding none of those strings needs only the former run.
     _ungated: tuple[_Check, ...] = field(default=(), init=False, repr=False, compare=False)
     _gated_strings: Literals = field(default=frozenset(), init=False, repr=False, compare=False)
-    _index: LiteralIndex = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+    _index: LiteralIndex = field(default_factory=lambda: LiteralIndex(frozenset()), init=False, repr=False,
+                                compare=False)
 
     def __post_init__(self) -> None:
         def checks(patterns: tuple[re.Pattern[str], ...]) -> tuple[_Check, ...]:
@@ -70,14 +71,14 @@ class Rule:
         object.__setattr__(self, "_ungated", tuple(check for check in self._checks if check[1] is None))
         object.__setattr__(self, "_gated_strings", frozenset().union(*(gate for _, gate, _ in self._checks if gate)))
         object.__setattr__(self, "_keyword_gate", required_literals(self.keywords) if self.keywords else None)
-        object.__setattr__(self, "_index", LiteralIndex(self.literals()))
-
-    def literals(self) -> frozenset[str]:
-        """Every string this rule's tests look for before running a regex."""
         gates = [gate for _, gate, _ in self._checks + self._unless + self._requires if gate is not None]
         if self._keyword_gate is not None:
             gates.append(self._keyword_gate)
-        return frozenset().union(*gates)
+        object.__setattr__(self, "_index", LiteralIndex(frozenset().union(*gates)))
+
+    def literals(self) -> frozenset[str]:
+        """Every string this rule's tests look for before running a regex."""
+        return self._index.literals
 
     def applies_at(self, index: int, count: int) -> bool:
         if self.position == "first":
@@ -312,14 +313,14 @@ class RuleSet:
         return RuleSet(rules, self.disabled | overrides.disable)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # one per distinct rule set: the shipped one plus sites' and feeds' own
 def _index_of(literals: frozenset[str]) -> LiteralIndex:
     return LiteralIndex(literals)
 
 
-def literal_index(rules: tuple[Rule, ...]) -> LiteralIndex:
+def literal_index(rules: Sequence[Rule]) -> LiteralIndex:
     """One index of the strings all of ``rules`` look for (cached: a config has few rule sets)."""
-    return _index_of(frozenset().union(*(rule._index.literals for rule in rules)))
+    return _index_of(frozenset().union(*(rule.literals() for rule in rules)))
 
 
 def default_ruleset() -> RuleSet:

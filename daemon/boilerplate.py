@@ -52,8 +52,8 @@ def _structural_check(paragraph: str, index: int, facts: PageFacts, title: str |
     """The name of the markup check that marks ``paragraph`` as boilerplate, if any."""
     if index == 0 and title and HEADLINE not in disabled and _repeats_title(paragraph, title):
         return HEADLINE
-    if LINK_BLOCK not in disabled and not _is_long_sentence(paragraph) and (
-            facts.link_share(paragraph) >= LINK_BLOCK_MIN_SHARE or _is_labelled_link(paragraph, facts)):
+    if LINK_BLOCK not in disabled and facts.link_share(paragraph) >= LINK_BLOCK_MIN_SHARE \
+            and not _is_long_sentence(paragraph):
         return LINK_BLOCK
     if IMAGE_CAPTION not in disabled and facts.is_caption(paragraph):
         return IMAGE_CAPTION
@@ -112,18 +112,31 @@ def _is_labelled_link(paragraph: str, facts: PageFacts) -> bool:
     """A short label, then nothing but a link of two words or more: "Read more: <a>Headline</a>".
 
     Whatever the label says, in whatever language, a line that only points
-    at another page is navigation. A linked handle ("Account: @name") or a
-    linked sentence ("Tip: <a>Get more ideas here!</a>") is not.
+    at another page is navigation. A linked handle ("Account: @name"), a
+    linked sentence ("Tip: <a>Get more ideas here!</a>") or a linked name
+    before a quote ("<a>Jane Doe</a>: no comment") is not. Checked after
+    the rules, so a linked byline ("By: <a>Jane Doe</a>") still gives its
+    author to the metadata.
     """
+    if _is_long_sentence(paragraph):
+        return False
     text = fold(paragraph[2:] if paragraph.startswith("- ") else paragraph)
     label = _LINK_LABEL.match(text)
     if label is None:
         return False
     rest = text[label.end():]
-    if len(rest.split()) < 2 or rest[-1:] in ".!":
+    if len(rest.split()) < 2 or rest[-1:] in ".!" or not facts.ends_with_link(paragraph):
         return False
     linked = facts.link_share(paragraph) * len(text)
     return linked >= LABELLED_LINK_MIN_SHARE * len(rest)
+
+
+def _keep_unless_labelled_link(index: int, paragraph: str, kept: list[tuple[int, str]],
+                               removed: dict[int, Removed], facts: PageFacts, disabled: frozenset[str]) -> None:
+    if LINK_BLOCK not in disabled and _is_labelled_link(paragraph, facts):
+        removed[index] = Removed(paragraph, LINK_BLOCK)
+    else:
+        kept.append((index, paragraph))
 
 
 def _is_long_sentence(paragraph: str) -> bool:
@@ -209,7 +222,7 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
     count = len(paragraphs)
     active = [rule for rule in rules if rule.name not in disabled]
     longest = max((rule.max_chars for rule in active), default=0)
-    looked_for = literal_index(active)
+    looked_for = literal_index(rules)  # all of them: one index per config, whatever a page disables
     for index, paragraph in enumerate(paragraphs):
         if index in removed:
             continue
@@ -218,7 +231,7 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
             removed[index] = Removed(paragraph, check)
             continue
         if len(paragraph) > longest + 2:  # longer than any rule looks at ("- " bullets aside)
-            kept.append((index, paragraph))
+            _keep_unless_labelled_link(index, paragraph, kept, removed, facts, disabled)
             continue
         subject = Subject(paragraph, looked_for)
         for rule in active:
@@ -234,7 +247,7 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
                 site_name = found["value"].strip()
             break
         else:
-            kept.append((index, paragraph))
+            _keep_unless_labelled_link(index, paragraph, kept, removed, facts, disabled)
     if model is not None and PARAGRAPH_MODEL not in disabled:
         kept = _model_pass(kept, removed, model)
     if ORPHAN_HEADING not in disabled:

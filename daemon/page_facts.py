@@ -58,6 +58,11 @@ class PageFacts:
             block.tag == "li" and _starts_with_link(block) for block in self.linked_blocks.get(key, ())
         )
 
+    def ends_with_link(self, paragraph: str) -> bool:
+        """Whether the block's text ends with the text of a link to another page."""
+        key = fold(_strip_bullet(paragraph))
+        return any(_ends_with_link(block, key) for block in self.linked_blocks.get(key, ()))
+
     def is_caption(self, paragraph: str) -> bool:
         return fold(_strip_bullet(paragraph)) in self.captions
 
@@ -77,6 +82,12 @@ def _is_link_out(anchor: HtmlElement) -> bool:
     """A link to another page; in-page jump marks and script links do not count."""
     href = (anchor.get("href") or "").strip()
     return bool(href) and not href.startswith(("#", "javascript:"))
+
+
+def _ends_with_link(block: HtmlElement, text: str) -> bool:
+    anchors = [anchor for anchor in block.iter("a") if _is_link_out(anchor)]
+    last = fold(anchors[-1].text_content()) if anchors else ""
+    return bool(last) and text.endswith(last)
 
 
 def _starts_with_link(item: HtmlElement) -> bool:

@@ -175,8 +175,10 @@ class ParagraphModel:
         return self.probability(paragraph, context) >= self.threshold_for(paragraph)
 
     def threshold_for(self, paragraph: str) -> float:
-        short = self.short_threshold is not None and len(paragraph.split()) <= SHORT_WORDS
-        return self.short_threshold if short and self.short_threshold is not None else self.threshold
+        words = paragraph.removeprefix("- ").split()  # a list item's bullet is not a word
+        if self.short_threshold is not None and len(words) <= SHORT_WORDS:
+            return self.short_threshold
+        return self.threshold
 
     def to_json(self) -> str:
         return json.dumps({"bias": self.bias, "threshold": self.threshold, "short_threshold": self.short_threshold,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from conftest import article_html
 
 from newsd.config.rules import compile_rules, default_rules
 from newsd.daemon.boilerplate import apply_rules
-from newsd.daemon.page_facts import PageFacts, page_facts
+from newsd.daemon.extract import extract
+from newsd.daemon.page_facts import PageFacts, fold, page_facts
 
 STORY = (
     "The city council voted on Tuesday to expand the network of protected bicycle lanes across the "
@@ -328,30 +332,42 @@ def test_link_block_needs_most_of_the_text_to_be_links():
     assert apply_rules([line], (), PageFacts(link_ratio={line: 0.3})).paragraphs == (line,)
 
 
-def _labelled(line: str, label: str) -> PageFacts:
-    # The share of the line that is link text: everything after the label.
-    return PageFacts(link_ratio={line: (len(line) - len(label)) / len(line)})
+def _facts_of(*blocks: str) -> PageFacts:
+    """The markup facts of a page made of these <p> blocks (HTML)."""
+    from lxml.html import fromstring
+
+    return page_facts(fromstring("<html><body>" + "".join(f"<p>{b}</p>" for b in blocks) + "</body></html>"))
 
 
-@pytest.mark.parametrize(("line", "label"), [
-    ("Also read: Budget approved", "Also read: "),
-    ("FUNDA OLUNYE UDABA LAPHA | Kuboshwe abahlanu besolwa", "FUNDA OLUNYE UDABA LAPHA | "),
-    ("Lire aussi » Le conseil adopte le budget", "Lire aussi » "),
+@pytest.mark.parametrize("block", [
+    'Also read: <a href="/budget">Budget approved</a>',
+    'FUNDA OLUNYE UDABA LAPHA | <a href="/x">Kuboshwe abahlanu besolwa</a>',
+    'Lire aussi » <a href="https://example.fr/a">Le conseil adopte le budget</a>',
 ])
-def test_a_short_label_then_only_a_link_is_a_link_block_in_any_language(line, label):
-    assert _labelled(line, label).link_share(line) < 0.7  # the plain link-share test alone would keep it
-    cleaned = apply_rules([STORY, line, STORY], (), _labelled(line, label))
+def test_a_short_label_then_only_a_link_is_a_link_block_in_any_language(block):
+    line = fold(re.sub("<[^>]+>", "", block))
+    facts = _facts_of(block)
+    assert facts.link_share(line) < 0.7  # the plain link-share test alone would keep it
+    cleaned = apply_rules([STORY, line, STORY], (), facts)
     assert [r.rule for r in cleaned.removed] == ["link-block"]
 
 
-@pytest.mark.parametrize(("line", "label"), [
-    ("Account: @janedoe_photo", "Account: "),  # a linked handle
-    ("Pro tip: Get more ideas!", "Pro tip: "),  # a linked sentence
-    ("Update: The council approves the budget after a long night", "Update: "),  # not linked: share 0
+@pytest.mark.parametrize("block", [
+    'Account: <a href="https://example.org/@jane">@janedoe_photo</a>',  # a linked handle
+    'Pro tip: <a href="/ideas">Get more ideas!</a>',  # a linked sentence
+    '<a href="/people/jane-doe">Mayor Jane Doe</a>: no comment yet',  # a linked name, then a quote
+    'Update: The council approves the budget after a long night',  # no link at all
 ])
-def test_a_labelled_handle_sentence_or_unlinked_text_stays(line, label):
-    facts = PageFacts() if line.startswith("Update") else _labelled(line, label)
-    assert apply_rules([STORY, line, STORY], (), facts).paragraphs == (STORY, line, STORY)
+def test_a_labelled_handle_sentence_quote_or_unlinked_text_stays(block):
+    line = fold(re.sub("<[^>]+>", "", block))
+    assert apply_rules([STORY, line, STORY], (), _facts_of(block)).paragraphs == (STORY, line, STORY)
+
+
+def test_a_linked_byline_still_gives_its_author():
+    # "By: <a>Jane Doe</a>" is label-and-link shaped; the byline rule takes it first.
+    html = article_html("Budget", [STORY, 'Written by: <a href="/authors/jane-doe">Jane Doe</a>', STORY])
+    document = extract(html, "https://example.org/budget")
+    assert "Jane Doe" in document.authors and "Jane Doe" not in document.text
 
 
 def test_image_caption_is_removed():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from newsd.config.literals import LiteralIndex, required_literals
-from newsd.config.rules import default_rules
+from newsd.config.rules import Subject, default_rules, literal_index
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,7 @@ from newsd.config.rules import default_rules
         (r"(chip in)?", None),  # optional
         (r"^(?=.*\b(patreon|ko-fi)\b).*", {"patreon", "ko-fi"}),  # a lookahead matches in the same text
         (r"^(?!.*\bfree\b).*\bdonate", {"donate"}),  # what a negative lookahead names is not required
+        (r"(?<=newsletter )signup", {"newsletter "}),  # a lookbehind too; the longer string is the gate
     ],
 )
 def test_required_literals(pattern, literals):
@@ -59,17 +60,38 @@ def test_literal_index_agrees_with_testing_each_string(literals, text):
     assert LiteralIndex(literals).present(text) == {literal for literal in literals if literal in text}
 
 
-def test_the_shipped_rules_match_the_same_with_and_without_their_index():
-    # A rule's own index (Rule.match on a str) and the whole rule set's index
-    # (apply_rules) must give every rule the same answer.
-    from newsd.config.rules import Subject, literal_index
+def _samples() -> list[str]:
+    """Texts built from the rules' own required strings, in several cases and places, plus story text."""
+    import random
 
-    rules = default_rules()
-    shared = literal_index(rules)
-    samples = ["Follow us on Twitter", "© 2024 Example Media. All rights reserved.", "By Jane Doe",
-               "Please consider a donation to keep us going.", "The council met on Tuesday to discuss the budget."]
-    for text in samples:
-        alone = [bool(rule.match(text)) for rule in rules]
-        together = [bool(rule.match(Subject(text, shared))) for rule in rules]
-        assert alone == together, text
-    assert any(rule.match(samples[0]) for rule in rules)
+    rng = random.Random(7)
+    strings = sorted(literal_index(default_rules()).literals)
+    samples = ["The council met on Tuesday to discuss the budget.", "- Follow us on Twitter", "By Jane Doe",
+               "© 2024 Example Media. All rights reserved.", "Please consider a donation to keep us going."]
+    for _ in range(1500):
+        picked = rng.sample(strings, rng.randint(1, 3))
+        text = rng.choice(["{} {}", "Please {} our {} today!", "{}: {}", "The {} said {} on Monday.", "- {} | {}"])
+        words = [rng.choice([w, w.upper(), w.title()]) for w in picked] + ["news", "Jane Doe"]
+        samples.append(text.format(*words[:text.count("{}")]))
+    return samples
+
+
+def test_the_gates_never_change_what_a_rule_matches(monkeypatch):
+    # The same rules compiled with no required strings run every regex: the
+    # reference. Rule.match on a str (the rule's own index) and on a Subject
+    # of the whole rule set's index must agree with it on every text.
+    import newsd.config.rules as rules_module
+
+    gated = default_rules()
+    monkeypatch.setattr(rules_module, "required_literals", lambda pattern: None)
+    ungated = rules_module.compile_rules(rules_module._default_data(), "boilerplate.toml")
+    shared = literal_index(gated)
+    hits = 0
+    for text in _samples():
+        for with_gates, reference in zip(gated, ungated):
+            expected = reference.match(text)
+            for found in (with_gates.match(text), with_gates.match(Subject(text, shared))):
+                assert (found and (found.span(), found.groupdict())) == (expected and (expected.span(), expected.groupdict())), \
+                    (with_gates.name, text)
+            hits += bool(expected)
+    assert hits > 100  # the samples do reach the rules

@@ -251,10 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="leave-one-writer-out report; write nothing")
     parser.add_argument("--writer", action="append", default=[], help="with --check: only this writer (repeatable)")
-    parser.add_argument("--short-threshold", type=float, default=SHORT_THRESHOLD,
-                        help=f"the same for paragraphs of at most {SHORT_WORDS} words (default {SHORT_THRESHOLD})")
     parser.add_argument("--threshold", type=float, default=THRESHOLD,
                         help=f"probability that removes (default {THRESHOLD}, the shipped one)")
+    parser.add_argument("--short-threshold", type=float, default=SHORT_THRESHOLD,
+                        help=f"the same for paragraphs of at most {SHORT_WORDS} words (default {SHORT_THRESHOLD})")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
