@@ -73,8 +73,8 @@ How
   class: pool A has ``en`` and ``de``, pools B and C also a few ``fr``, ``es``
   and ``it`` lines; English elsewhere), picked by an RNG seeded with ``--seed``
   and the page id, so a run is reproducible and a page gets the same
-  insertions whatever ``--only``/``--limit`` select. Both pools use the same
-  seed: a page gets the same classes in the same slots from either pool, only
+  insertions whatever ``--only``/``--limit`` select. All pools use the same
+  seed: a page gets the same classes in the same slots from every pool, only
   the phrasings differ. "Clean" in part B means the same parsed tree
   serialised without the insertions, so both sides went through the same
   round trip. A paragraph counts as kept when its text, lowercased and with
