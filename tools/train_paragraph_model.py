@@ -121,7 +121,7 @@ def as_if_at_home(rows: list[tuple[str, int]], shares: list[float], rng: random.
 
 def at_home(articles: list[tuple[str, list[str]]]) -> list[Example]:
     """Every story paragraph of the articles, in its own article."""
-    out = []
+    out: list[Example] = []
     for _, paragraphs in articles:
         context = article_words(list(dict.fromkeys(paragraphs)))
         out.extend((p, 0, context) for p in paragraphs)
