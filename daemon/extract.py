@@ -17,6 +17,7 @@ from trafilatura.utils import load_html
 
 from newsd.config.rules import Rule, default_rules
 from newsd.daemon.boilerplate import Removed, apply_rules
+from newsd.daemon.layout_tables import unwrap_layout_tables
 from newsd.daemon.metadata import page_metadata
 from newsd.daemon.page_facts import fold, page_facts
 from newsd.daemon.paragraph_model import ParagraphModel, default_model
@@ -53,6 +54,7 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     # prunes the tree.
     meta = page_metadata(tree, url)
     facts = page_facts(tree)
+    unwrap_layout_tables(tree)  # after page_facts: it reads <td> blocks as the page has them
     result: Any = trafilatura.bare_extraction(
         tree,
         url=url,
