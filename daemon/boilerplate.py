@@ -16,6 +16,7 @@ from newsd.config.rules import (HEADLINE, IMAGE_CAPTION, LINK_BLOCK, LINK_LIST, 
                                 PARAGRAPH_MODEL, Rule, Subject, literal_index)
 from newsd.daemon.page_facts import PageFacts, fold
 from newsd.daemon.paragraph_model import ParagraphModel, article_words
+from newsd.daemon.text import strip_bullet
 
 LINK_LIST_MIN_ITEMS = 3
 LINK_LIST_MIN_SHARE = 0.25
@@ -120,7 +121,7 @@ def _is_labelled_link(paragraph: str, facts: PageFacts) -> bool:
     """
     if _is_long_sentence(paragraph):
         return False
-    text = fold(paragraph[2:] if paragraph.startswith("- ") else paragraph)
+    text = fold(strip_bullet(paragraph))
     label = _LINK_LABEL.match(text)
     if label is None:
         return False
@@ -129,14 +130,6 @@ def _is_labelled_link(paragraph: str, facts: PageFacts) -> bool:
         return False
     linked = facts.link_share(paragraph) * len(text)
     return linked >= LABELLED_LINK_MIN_SHARE * len(rest)
-
-
-def _keep_unless_labelled_link(index: int, paragraph: str, kept: list[tuple[int, str]],
-                               removed: dict[int, Removed], facts: PageFacts, disabled: frozenset[str]) -> None:
-    if LINK_BLOCK not in disabled and _is_labelled_link(paragraph, facts):
-        removed[index] = Removed(paragraph, LINK_BLOCK)
-    else:
-        kept.append((index, paragraph))
 
 
 def _is_long_sentence(paragraph: str) -> bool:
@@ -231,7 +224,7 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
             removed[index] = Removed(paragraph, check)
             continue
         if len(paragraph) > longest + 2:  # longer than any rule looks at ("- " bullets aside)
-            _keep_unless_labelled_link(index, paragraph, kept, removed, facts, disabled)
+            kept.append((index, paragraph))
             continue
         subject = Subject(paragraph, looked_for)
         for rule in active:
@@ -247,7 +240,12 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
                 site_name = found["value"].strip()
             break
         else:
-            _keep_unless_labelled_link(index, paragraph, kept, removed, facts, disabled)
+            kept.append((index, paragraph))
+    if LINK_BLOCK not in disabled:
+        # After the rules: a linked byline ("By: <a>Jane Doe</a>") gives its author first.
+        links = {index for index, paragraph in kept if _is_labelled_link(paragraph, facts)}
+        removed.update((index, Removed(paragraph, LINK_BLOCK)) for index, paragraph in kept if index in links)
+        kept = [(index, paragraph) for index, paragraph in kept if index not in links]
     if model is not None and PARAGRAPH_MODEL not in disabled:
         kept = _model_pass(kept, removed, model)
     if ORPHAN_HEADING not in disabled:

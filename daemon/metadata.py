@@ -12,7 +12,6 @@ fast mode for pages that declare no date.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -22,8 +21,6 @@ from trafilatura.metadata import extract_title
 
 from newsd.daemon.dates import parse_iso
 from newsd.daemon.text import primary_language
-
-log = logging.getLogger(__name__)
 
 # JSON-LD types that describe the article itself (schema.org Article and its kinds).
 ARTICLE_TYPES = frozenset({

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
+from newsd.daemon.text import strip_bullet
+
 # Blocks whose text trafilatura turns into one paragraph (or one list item).
 _BLOCKS = frozenset(("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "blockquote"))
 _CAPTION_XPATH = "//figcaption | //figure//*[self::p or self::span or self::div or self::small or self::cite]"
@@ -45,7 +47,7 @@ class PageFacts:
     article_of: dict[str, int] = field(default_factory=dict)
 
     def link_share(self, paragraph: str) -> float:
-        key = fold(_strip_bullet(paragraph))
+        key = fold(strip_bullet(paragraph))
         if key not in self.link_ratio and key in self.linked_blocks:
             # The same text can occur twice on a page (a menu and a teaser):
             # the larger ratio is the one that says "this is a link".
@@ -53,29 +55,24 @@ class PageFacts:
         return self.link_ratio.get(key, 0.0)
 
     def leads_with_link(self, paragraph: str) -> bool:
-        key = fold(_strip_bullet(paragraph))
+        key = fold(strip_bullet(paragraph))
         return key in self.link_led or any(
             block.tag == "li" and _starts_with_link(block) for block in self.linked_blocks.get(key, ())
         )
 
     def ends_with_link(self, paragraph: str) -> bool:
         """Whether the block's text ends with the text of a link to another page."""
-        key = fold(_strip_bullet(paragraph))
+        key = fold(strip_bullet(paragraph))
         return any(_ends_with_link(block, key) for block in self.linked_blocks.get(key, ()))
 
     def is_caption(self, paragraph: str) -> bool:
-        return fold(_strip_bullet(paragraph)) in self.captions
+        return fold(strip_bullet(paragraph)) in self.captions
 
     def article(self, paragraph: str) -> int | None:
-        return self.article_of.get(fold(_strip_bullet(paragraph)))
+        return self.article_of.get(fold(strip_bullet(paragraph)))
 
     def is_heading(self, paragraph: str) -> bool:
         return fold(paragraph) in self.headings
-
-
-def _strip_bullet(paragraph: str) -> str:
-    # trafilatura writes list items as "- item".
-    return paragraph[2:] if paragraph.startswith("- ") else paragraph
 
 
 def _is_link_out(anchor: HtmlElement) -> bool:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from newsd.daemon.text import strip_bullet
+
 MODEL_FILE = "paragraph_model.json"
 MAX_CHARS = 300  # longer paragraphs are story text (no boilerplate example in the training data is)
 SHORT_WORDS = 8  # a paragraph of at most this many words is judged by the lower short_threshold
@@ -175,7 +177,7 @@ class ParagraphModel:
         return self.probability(paragraph, context) >= self.threshold_for(paragraph)
 
     def threshold_for(self, paragraph: str) -> float:
-        words = paragraph.removeprefix("- ").split()  # a list item's bullet is not a word
+        words = strip_bullet(paragraph).split()  # a list item's bullet is not a word
         if self.short_threshold is not None and len(words) <= SHORT_WORDS:
             return self.short_threshold
         return self.threshold

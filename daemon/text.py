@@ -28,6 +28,11 @@ def join_paragraphs(paragraphs: list[str]) -> str:
     return _PARAGRAPH_BREAK.join(p for p in paragraphs if p)
 
 
+def strip_bullet(paragraph: str) -> str:
+    """A list item's text without the "- " trafilatura writes before it."""
+    return paragraph.removeprefix("- ")
+
+
 def split_paragraphs(text: str) -> list[str]:
     """Paragraphs of a text, whitespace inside each collapsed."""
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
