@@ -39,15 +39,18 @@ B. *Boilerplate injected into the story.* The rules exist for boilerplate that
      real story text), and the same figure for trafilatura;
    * the phrasings that leak most often (pool A only, unless ``--show-leaks``).
 
-   Part B has three phrasing pools, each reported on its own (``--pool
-   a|b|c|held-out|all``, default all): pool A, below, is the development pool
+   Part B has four phrasing pools, each reported on its own (``--pool
+   a|b|c|e|held-out|all``, default all): pool A, below, is the development pool
    the rules are written against, so its leak rate measures how well they fit
-   it; pools B (``bench/heldout_pool.py``) and C (``bench/heldout_pool_c.py``)
-   were written separately and are the held-out checks: a leak rate stays an
+   it; pools B (``bench/heldout_pool.py``), C (``bench/heldout_pool_c.py``)
+   and E (``bench/heldout_pool_e.py``) were written separately and are the held-out checks: a leak rate stays an
    honest estimate only while no rule or training line is written from the
    pool. For them the script prints figures only, never the phrasings (nor
    writes them to ``--json``), unless ``--show-leaks`` is given. Pool C was
-   added when pool B's leaking phrasings had been shown once (2026-11-23).
+   added when pool B's leaking phrasings had been shown once (2026-11-23, the session before);
+   pool E, in five languages, was written blind on 2026-11-23 as a fresh
+   check after work against pools B and C's figures. (Pool D was a
+   development pool written at the same time; it became training data.)
 
 How
 ---
@@ -139,6 +142,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _loopback import fmt, versions, write_json  # noqa: E402
 from heldout_pool import POOL_B  # noqa: E402  (held-out pool: see its header)
 from heldout_pool_c import POOL_C  # noqa: E402  (held-out pool: see its header)
+from heldout_pool_e import POOL_E  # noqa: E402  (held-out pool: see its header)
 
 REPO = Path(__file__).resolve().parent.parent
 WATCHED = ("daemon", "config")  # newsd's code and rules: a change during a run is reported
@@ -363,10 +367,12 @@ POOL: dict[str, dict[str, list[str]]] = {
 }
 CLASSES = tuple(POOL)
 # Pool A (above) is the development pool; pools B and C the held-out ones.
-POOLS: dict[str, dict[str, dict[str, list[str]]]] = {"A": POOL, "B": POOL_B, "C": POOL_C}
-POOL_FILES = {"A": "this file", "B": "bench/heldout_pool.py", "C": "bench/heldout_pool_c.py"}
-HELD_OUT = frozenset({"B", "C"})  # pools whose phrasings are not printed without --show-leaks
-POOL_CHOICES = {"a": ["A"], "b": ["B"], "c": ["C"], "held-out": ["B", "C"], "all": ["A", "B", "C"]}
+POOLS: dict[str, dict[str, dict[str, list[str]]]] = {"A": POOL, "B": POOL_B, "C": POOL_C, "E": POOL_E}
+POOL_FILES = {"A": "this file", "B": "bench/heldout_pool.py", "C": "bench/heldout_pool_c.py",
+              "E": "bench/heldout_pool_e.py"}
+HELD_OUT = frozenset({"B", "C", "E"})  # pools whose phrasings are not printed without --show-leaks
+POOL_CHOICES = {"a": ["A"], "b": ["B"], "c": ["C"], "e": ["E"], "held-out": ["B", "C", "E"],
+                "all": ["A", "B", "C", "E"]}
 assert all(tuple(p) == CLASSES for p in POOLS.values()), "every pool has the same classes, in the same order"
 SLOTS = ("after 2nd", "middle", "before last")
 MIN_STORY_PARAGRAPHS = 3
@@ -991,12 +997,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip-injection", action="store_true", help="run part A only")
     p.add_argument("--skip-quality", action="store_true", help="run part B only")
     p.add_argument("--pool", choices=tuple(POOL_CHOICES), default="all", type=str.lower,
-                   help="part B's phrasing pools: a (development), b or c (held-out, bench/heldout_pool.py "
-                        "and bench/heldout_pool_c.py), held-out (b and c) or all, each reported on its own "
-                        "(default all)")
+                   help="part B's phrasing pools: a (development), b, c or e (held-out, bench/heldout_pool*.py), "
+                        "held-out (b, c and e) or all, each reported on its own (default all)")
     p.add_argument("--show-leaks", action="store_true",
                    help="also print (and write to --json) the held-out pool's phrasings: the leaking ones "
-                        "and any note naming one. Without it pools B and C give figures only")
+                        "and any note naming one. Without it pools B, C and E give figures only")
     p.add_argument("--json", metavar="PATH", help="also write every figure as JSON to PATH ('-' = stdout)")
     args = p.parse_args(argv)
     if args.repeat < 1 or args.inject < 1 or (args.limit is not None and args.limit < 1):
