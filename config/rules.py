@@ -31,7 +31,9 @@ ORPHAN_HEADING = "orphan-heading"  # a heading left with no story text under it
 LINK_LIST = "link-list"  # a run of list items that each start with a link: teasers
 OTHER_ARTICLE = "other-article"  # text of another <article> on the page: the next story
 PARAGRAPH_MODEL = "paragraph-model"  # the learned classifier (newsd.daemon.paragraph_model)
-STRUCTURAL_CHECKS = (LINK_BLOCK, LINK_LIST, IMAGE_CAPTION, HEADLINE, ORPHAN_HEADING, OTHER_ARTICLE, PARAGRAPH_MODEL)
+SITE_PAGE_LINK = "site-page-link"  # a short block linking to the site's donate, subscribe or legal page
+STRUCTURAL_CHECKS = (LINK_BLOCK, LINK_LIST, IMAGE_CAPTION, HEADLINE, ORPHAN_HEADING, OTHER_ARTICLE, SITE_PAGE_LINK,
+                     PARAGRAPH_MODEL)
 @dataclass(frozen=True)
 class Rule:
     """A named set of patterns for one kind of boilerplate."""
@@ -284,6 +286,13 @@ def _default_data() -> dict[str, Any]:
 def default_rules() -> tuple[Rule, ...]:
     """The rules shipped with newsd (read once: they are package data and never change)."""
     return compile_rules(_default_data(), "boilerplate.toml")
+
+
+@lru_cache(maxsize=1)
+def default_site_pages() -> re.Pattern[str]:
+    """The rules file's [site_pages]: path segments of a site's own donate, subscribe and legal pages."""
+    segments = _default_data().get("site_pages", {}).get("segments", [])
+    return _compile("|".join(f"(?:{segment})" for segment in segments) or "(?!)")
 
 
 def default_vocabulary() -> dict[str, str]:

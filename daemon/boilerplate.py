@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from newsd.config.rules import (HEADLINE, IMAGE_CAPTION, LINK_BLOCK, LINK_LIST, ORPHAN_HEADING, OTHER_ARTICLE,
-                                PARAGRAPH_MODEL, Rule, Subject, literal_index)
+                                PARAGRAPH_MODEL, SITE_PAGE_LINK, Rule, Subject, default_site_pages, literal_index)
 from newsd.daemon.page_facts import PageFacts, fold
 from newsd.daemon.paragraph_model import ParagraphModel, article_words
 from newsd.daemon.text import strip_bullet
@@ -245,6 +245,12 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
         # After the rules: a linked byline ("By: <a>Jane Doe</a>") gives its author first.
         links = {index for index, paragraph in kept if _is_labelled_link(paragraph, facts)}
         removed.update((index, Removed(paragraph, LINK_BLOCK)) for index, paragraph in kept if index in links)
+        kept = [(index, paragraph) for index, paragraph in kept if index not in links]
+    if SITE_PAGE_LINK not in disabled:
+        # Also after the rules: the rule that names what an appeal asks for explains it better.
+        site_pages = default_site_pages()
+        links = {index for index, paragraph in kept if facts.links_to_site_page(paragraph, site_pages)}
+        removed.update((index, Removed(paragraph, SITE_PAGE_LINK)) for index, paragraph in kept if index in links)
         kept = [(index, paragraph) for index, paragraph in kept if index not in links]
     if model is not None and PARAGRAPH_MODEL not in disabled:
         kept = _model_pass(kept, removed, model)

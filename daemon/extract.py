@@ -53,7 +53,7 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     # Read what the page declares and what its markup says before trafilatura
     # prunes the tree.
     meta = page_metadata(tree, url)
-    facts = page_facts(tree)
+    facts = page_facts(tree, url)
     unwrap_layout_tables(tree)  # after page_facts: it reads <td> blocks as the page has them
     result: Any = trafilatura.bare_extraction(
         tree,

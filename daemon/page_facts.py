@@ -11,7 +11,9 @@ so trafilatura still sees the page exactly as published.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
@@ -45,6 +47,7 @@ class PageFacts:
     # there are several: sites that scroll on into the next story append it
     # as another <article>.
     article_of: dict[str, int] = field(default_factory=dict)
+    url: str | None = None  # the page's address: links resolve against it
 
     def link_share(self, paragraph: str) -> float:
         key = fold(strip_bullet(paragraph))
@@ -74,11 +77,45 @@ class PageFacts:
     def is_heading(self, paragraph: str) -> bool:
         return fold(paragraph) in self.headings
 
+    def links_to_site_page(self, paragraph: str, segments: re.Pattern[str]) -> bool:
+        """Whether the block links to a page of this site whose path has a segment matching ``segments``."""
+        key = fold(strip_bullet(paragraph))
+        return any(_is_site_page(anchor.get("href") or "", self.url, segments)
+                   for block in self.linked_blocks.get(key, ()) for anchor in block.iter("a"))
+
 
 def _is_link_out(anchor: HtmlElement) -> bool:
     """A link to another page; in-page jump marks and script links do not count."""
     href = (anchor.get("href") or "").strip()
     return bool(href) and not href.startswith(("#", "javascript:"))
+
+
+MAX_SITE_PAGE_SEGMENTS = 3  # "/support-us", "/de/abo/digital"; an article's path is deeper or ends in a slug
+_PAGE_SUFFIX = re.compile(r"\.(html?|php|aspx?|jsp)$")
+
+
+def _host(netloc: str) -> str:
+    return netloc.lower().removeprefix("www.")
+
+
+def _is_site_page(href: str, page_url: str | None, segments: re.Pattern[str]) -> bool:
+    """Whether ``href`` points at one of the site's own pages named by ``segments`` ("/donate").
+
+    A link to another site does not count: a story about a fund-raiser may
+    well link to the charity's donation page.
+    """
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return False
+    target = urlsplit(urljoin(page_url or "", href))
+    if target.netloc:
+        home = _host(urlsplit(page_url).netloc) if page_url else ""
+        there = _host(target.netloc)
+        if not home or not (there == home or there.endswith("." + home) or home.endswith("." + there)):
+            return False
+    parts = [part for part in target.path.lower().split("/") if part]
+    return 0 < len(parts) <= MAX_SITE_PAGE_SEGMENTS and any(
+        segments.fullmatch(_PAGE_SUFFIX.sub("", part)) for part in parts)
 
 
 def _ends_with_link(block: HtmlElement, text: str) -> bool:
@@ -102,8 +139,11 @@ def _starts_with_link(item: HtmlElement) -> bool:
     return False
 
 
-def page_facts(tree: HtmlElement) -> PageFacts:
-    """Link ratios of short blocks and caption texts, read without changing ``tree``."""
+def page_facts(tree: HtmlElement, url: str | None = None) -> PageFacts:
+    """Link ratios of short blocks and caption texts, read without changing ``tree``.
+
+    ``url`` is the page's address: relative links resolve against it.
+    """
     # Start from the links, not the blocks: only blocks holding a link need
     # their text measured, and most blocks hold none.
     blocks: dict[HtmlElement, None] = {}
@@ -122,7 +162,7 @@ def page_facts(tree: HtmlElement) -> PageFacts:
         text for text in (fold(e.text_content()) for e in tree.xpath(_CAPTION_XPATH))
         if text and len(text) <= MAX_LINK_BLOCK_CHARS
     )
-    return PageFacts(linked_blocks=linked_blocks, captions=captions, article_of=_articles_of_blocks(tree))
+    return PageFacts(linked_blocks=linked_blocks, captions=captions, article_of=_articles_of_blocks(tree), url=url)
 
 
 def _link_ratio(block: HtmlElement, text_length: int) -> float:

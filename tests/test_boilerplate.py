@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import article_html
 
-from newsd.config.rules import compile_rules, default_rules
+from newsd.config.rules import compile_rules, default_rules, default_site_pages
 from newsd.daemon.boilerplate import apply_rules
 from newsd.daemon.extract import extract
 from newsd.daemon.page_facts import PageFacts, fold, page_facts
@@ -426,6 +426,61 @@ def test_text_of_a_later_article_element_is_the_next_story():
     cleaned = apply_rules([STORY, next_story, next_story], (), facts)
     assert cleaned.paragraphs == (STORY,)
     assert {r.rule for r in cleaned.removed} == {"other-article"}
+
+
+def _page(url: str | None, *blocks: str) -> PageFacts:
+    from lxml.html import fromstring
+
+    return page_facts(fromstring("<html><body>" + "".join(f"<p>{b}</p>" for b in blocks) + "</body></html>"), url)
+
+
+@pytest.mark.parametrize("url, block", [
+    ("https://example.fr/a", 'Ce média n\'a ni publicité ni actionnaire. Il ne vit que grâce à vous. '
+                              '<a href="/soutenir">Faire un don</a>'),
+    ("https://www.example.com.br/politica/2024/05/a",
+     'Gostou desta reportagem? <a href="https://example.com.br/apoie/">Ajude a financiar a próxima.</a>'),
+    ("https://www.example.de/a", 'Der tägliche Überblick am Morgen: <a href="/newsletter/anmeldung.html">hier eintragen</a>'),
+    ("https://lokal.example.se/a", 'Vi har ingen betalvägg. <a href="https://example.se/stod">Ge ett bidrag</a>'),
+    ("https://example.com/a", '"I give because local news matters." Anne, a supporter. '
+                              '<a href="/support-us?src=inline">Join her.</a>'),
+])
+def test_a_short_block_linking_to_the_sites_own_support_page_is_taken(url, block):
+    text = fold(re.sub(r"<[^>]+>", "", block))
+    cleaned = apply_rules([STORY, text, STORY], (), _page(url, STORY, block))
+    assert cleaned.paragraphs == (STORY, STORY)
+    assert [r.rule for r in cleaned.removed] == ["site-page-link"]
+
+
+@pytest.mark.parametrize("block", [
+    # another site's donation page: a story about a fund-raiser
+    'The family set up a <a href="https://www.gofundme.com/f/donate-for-sam">fund-raising page</a>.',
+    # an article of the site whose slug holds the word
+    'Farmers say <a href="/2024/05/12/support-for-farmers-grows-in-the-north">support is growing</a>.',
+    'Read the <a href="/news/politics/donations/2024/05/party-donations-rise-sharply">earlier report</a>.',
+    # a long paragraph is story text whatever it links to
+    "The newspaper, which says its " + "readers fund most of its work, " * 10
+    + '<a href="/donate">asks for donations</a> each December.',
+])
+def test_links_to_other_sites_or_to_articles_are_not_site_pages(block):
+    facts = _page("https://www.example.com/news/1", STORY, block)
+    text = fold(re.sub(r"<[^>]+>", "", block))
+    assert apply_rules([STORY, text, STORY], (), facts).paragraphs == (STORY, text, STORY)
+
+
+def test_without_the_pages_url_only_relative_links_are_the_sites():
+    relative = 'Keep us going: <a href="/donate">give</a>'
+    absolute = 'Keep them going: <a href="https://x.org/donate">give</a>'
+    facts = _page(None, relative, absolute)
+    texts = [fold(re.sub(r"<[^>]+>", "", b)) for b in (relative, absolute)]
+    assert facts.links_to_site_page(texts[0], default_site_pages())
+    assert not facts.links_to_site_page(texts[1], default_site_pages())
+
+
+def test_site_page_link_can_be_disabled():
+    block = 'Local news needs you. <a href="/donate">Give</a> what you can.'
+    facts = _page("https://example.com/a", STORY, block)
+    text = fold(re.sub(r"<[^>]+>", "", block))
+    assert apply_rules([STORY, text], (), facts, disabled=frozenset({"site-page-link"})).paragraphs == (STORY, text)
 
 
 def test_page_facts_knows_which_article_a_block_is_in():
