@@ -172,7 +172,8 @@ def _drop_orphan_headings(kept: list[tuple[int, str]], removed: dict[int, Remove
     return [item for position, item in enumerate(kept) if position not in orphans], [kept[p][0] for p in sorted(orphans)]
 
 
-def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model: ParagraphModel) -> list[tuple[int, str]]:
+def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model: ParagraphModel,
+                facts: PageFacts) -> list[tuple[int, str]]:
     """What the rules kept, less what the model takes for boilerplate (recorded in ``removed``).
 
     Boilerplate is a small part of an article: when the model would take
@@ -184,10 +185,13 @@ def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model:
     # each distinct paragraph once (a share bar at the top and the bottom
     # must not vouch for itself).
     context = article_words(list(dict.fromkeys(paragraph for _, paragraph in kept)))
-    taken = {index for index, paragraph in kept if model.is_boilerplate(paragraph, context)}
+    kept_chars = sum(len(paragraph) for _, paragraph in kept)
+    # Headings are the story's structure ("What happens next?"); a boilerplate
+    # heading ("Newsletter") goes with its section, as an orphan, after.
+    taken = {index for index, paragraph in kept
+             if not facts.is_heading(paragraph) and model.is_boilerplate(paragraph, context)}
     taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
-    if not taken or len(taken) > MODEL_MAX_PARAGRAPHS \
-            or taken_chars > MODEL_MAX_SHARE * sum(len(paragraph) for _, paragraph in kept):
+    if not taken or len(taken) > MODEL_MAX_PARAGRAPHS or taken_chars > MODEL_MAX_SHARE * kept_chars:
         return kept
     removed.update((index, Removed(paragraph, PARAGRAPH_MODEL)) for index, paragraph in kept if index in taken)
     return [(index, paragraph) for index, paragraph in kept if index not in taken]
@@ -253,7 +257,7 @@ def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts
         removed.update((index, Removed(paragraph, SITE_PAGE_LINK)) for index, paragraph in kept if index in links)
         kept = [(index, paragraph) for index, paragraph in kept if index not in links]
     if model is not None and PARAGRAPH_MODEL not in disabled:
-        kept = _model_pass(kept, removed, model)
+        kept = _model_pass(kept, removed, model, facts)
     if ORPHAN_HEADING not in disabled:
         kept, orphans = _drop_orphan_headings(kept, removed, count, facts)
         removed.update((index, Removed(paragraphs[index], ORPHAN_HEADING)) for index in orphans)

@@ -71,10 +71,10 @@ def test_the_configs_site_rules_apply_to_the_page_url(run_cli, tmp_path):
 
 
 def test_explain_names_the_site_statistic_behind_a_learned_removal(server, write_config, run_cli):
-    from synthetic_site import FOOTER, STORIES, SyntheticSite
+    from synthetic_site import FOOTER, STORIES, WITHOUT_MODEL, SyntheticSite
 
     site = SyntheticSite(server)
-    config = write_config(site.feed_url)
+    config = write_config(site.feed_url, extra=WITHOUT_MODEL)
     for published in range(1, len(STORIES) + 1):
         site.published = published
         assert run_cli("--config", str(config), "fetch").exit_code == 0

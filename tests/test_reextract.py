@@ -15,7 +15,7 @@ from newsd.daemon.extract import Document
 from newsd.daemon.reextract import rebuild_article
 from newsd.daemon.text import content_hash, word_count
 from newsd.storage import ArticleRecord, open_store, queries
-from synthetic_site import BACKGROUND, FOOTER, STORIES, SyntheticSite
+from synthetic_site import BACKGROUND, FOOTER, STORIES, WITHOUT_MODEL, SyntheticSite
 
 HTML_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 
@@ -40,7 +40,7 @@ def learned_site(site: SyntheticSite, run_cli, config: Path) -> None:
 def fetched_site(server, write_config, run_cli, published: int) -> tuple[SyntheticSite, Path]:
     """A synthetic site with ``published`` articles, fetched once into a fresh store."""
     site = SyntheticSite(server, published=published)
-    config = write_config(site.feed_url)
+    config = write_config(site.feed_url, extra=WITHOUT_MODEL)
     assert run_cli("--config", str(config), "fetch").exit_code == 0
     return site, config
 
@@ -73,7 +73,7 @@ def test_each_new_article_keeps_its_page_bytes_exactly(server, write_config, run
 
 def test_keep_html_off_keeps_no_page_and_reextract_says_so(server, write_config, run_cli, tmp_path):
     site = SyntheticSite(server, published=3)
-    config = write_config(site.feed_url, extra="", http="timeout = 5").read_text()
+    config = write_config(site.feed_url, extra=WITHOUT_MODEL, http="timeout = 5").read_text()
     config_path = tmp_path / "newsd.toml"
     config_path.write_text(config.replace("[storage]\n", "[storage]\nkeep_html = false\n"), encoding="utf-8")
     assert run_cli("--config", str(config_path), "fetch").exit_code == 0
@@ -92,7 +92,7 @@ def test_keep_html_off_keeps_no_page_and_reextract_says_so(server, write_config,
 
 def test_reextract_removes_boilerplate_learned_after_the_first_articles(server, write_config, run_cli, tmp_path):
     site = SyntheticSite(server)
-    config = write_config(site.feed_url)
+    config = write_config(site.feed_url, extra=WITHOUT_MODEL)
     learned_site(site, run_cli, config)
     db = tmp_path / "newsd.db"
     assert search_ids(db, "parishes") == [1, 2]  # only in the footer, which the first two still carry
@@ -120,7 +120,7 @@ def test_reextract_removes_boilerplate_learned_after_the_first_articles(server, 
 
 def test_reextract_text_summary(server, write_config, run_cli, tmp_path):
     site = SyntheticSite(server)
-    config = write_config(site.feed_url)
+    config = write_config(site.feed_url, extra=WITHOUT_MODEL)
     learned_site(site, run_cli, config)
     result = run_cli("--config", str(config), "reextract")
     assert result.exit_code == 0
@@ -195,7 +195,7 @@ def test_reextract_filters_by_feed_and_fetch_date(server, write_config, run_cli,
     server.routes["/other.xml"] = Response(
         rss([{"title": "Other", "guid": "o", "link": server.url("/other.html")}]), headers={"Content-Type": "application/rss+xml"})
     server.routes["/other.html"] = Response(article_html("Other", STORY), headers=HTML_HEADERS)
-    config = write_config(site.feed_url, server.url("/other.xml"))
+    config = write_config(site.feed_url, server.url("/other.xml"), extra=WITHOUT_MODEL)
     assert run_cli("--config", str(config), "fetch").exit_code == 0
     assert reextract_json(run_cli, config)["articles"] == 3
     assert reextract_json(run_cli, config, "--feed", server.url("/other.xml"))["articles"] == 1

@@ -22,7 +22,7 @@ from newsd.daemon.site_learning import (
     site_of,
 )
 from newsd.storage import ParagraphStat, open_store
-from synthetic_site import BACKGROUND, FOOTER, STORIES, SyntheticSite
+from synthetic_site import BACKGROUND, FOOTER, STORIES, WITHOUT_MODEL, SyntheticSite
 
 SETTINGS = SiteLearningSettings()
 STORY = "The council met on Tuesday and agreed a budget for the new tram line after a long debate."
@@ -152,7 +152,7 @@ def fetch_one_by_one(site: SyntheticSite, run_cli, config: Path) -> None:
 
 def test_a_recurring_paragraph_is_learned_from_the_third_article_on(server, write_config, run_cli, tmp_path):
     site = SyntheticSite(server)
-    config = write_config(site.feed_url)
+    config = write_config(site.feed_url, extra=WITHOUT_MODEL)
     fetch_one_by_one(site, run_cli, config)
     stored = texts(tmp_path / "newsd.db")
     with_footer = [n for n in range(1, 6) if FOOTER in stored[site.page_url(n)]]
@@ -174,11 +174,11 @@ def test_a_recurring_paragraph_is_learned_from_the_third_article_on(server, writ
 
 def test_a_known_article_is_never_counted_again(server, write_config, run_cli, tmp_path):
     site = SyntheticSite(server, published=2)
-    config = write_config(site.feed_url)
+    config = write_config(site.feed_url, extra=WITHOUT_MODEL)
     assert run_cli("--config", str(config), "fetch").exit_code == 0
     # The same feed again, and a second feed carrying a stored story: no new article, no new count.
     server.routes["/other.xml"] = server.routes["/feed.xml"]
-    config = write_config(site.feed_url, server.url("/other.xml"))
+    config = write_config(site.feed_url, server.url("/other.xml"), extra=WITHOUT_MODEL)
     result = run_cli("--config", str(config), "fetch", "--json")
     assert result.exit_code == 0 and '"articles_new": 0' in result.output
     with sqlite3.connect(tmp_path / "newsd.db") as conn:
@@ -189,7 +189,7 @@ def test_a_known_article_is_never_counted_again(server, write_config, run_cli, t
 
 def test_site_learning_can_be_switched_off(server, write_config, run_cli, tmp_path):
     site = SyntheticSite(server)
-    config = write_config(site.feed_url, extra="[site_learning]\nenabled = false\n")
+    config = write_config(site.feed_url, extra=WITHOUT_MODEL + "[site_learning]\nenabled = false\n")
     fetch_one_by_one(site, run_cli, config)
     stored = texts(tmp_path / "newsd.db")
     assert all(FOOTER in stored[site.page_url(n)] for n in range(1, 6))
