@@ -13,15 +13,23 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import trafilatura
+from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from newsd.config.rules import Rule, default_rules
 from newsd.daemon.boilerplate import Removed, apply_rules
+from newsd.daemon.embedded import embedded_article
 from newsd.daemon.layout_tables import unwrap_layout_tables
 from newsd.daemon.metadata import page_metadata
-from newsd.daemon.page_facts import fold, page_facts
+from newsd.daemon.page_facts import PageFacts, fold, page_facts
 from newsd.daemon.paragraph_model import ParagraphModel, default_model
 from newsd.daemon.text import join_paragraphs, split_paragraphs
+
+
+# With less text than this from the page's markup (about 50 words; counted in
+# characters, as Chinese and Japanese put no spaces between words), look for
+# the story in its scripts.
+EMBEDDED_BELOW_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,31 @@ class Document:
     removed: tuple[Removed, ...] = ()
 
 
+def _main_content(tree: HtmlElement, url: str | None) -> Any:
+    """trafilatura's cut of the page: ``.text`` and ``.body`` (its XML), or None."""
+    return trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        # trafilatura's own cross-document dedup keeps state between calls and
+        # would cut paragraphs from later articles of a long run.
+        deduplicate=False,
+    )
+
+
+def _from_scripts(scripts: list[str], url: str | None) -> tuple[Any, PageFacts] | None:
+    """trafilatura's cut of the article the page carries in its scripts, and that fragment's facts."""
+    fragment = embedded_article(scripts)
+    tree = load_html(f"<html><body><article>{fragment}</article></body></html>") if fragment else None
+    if tree is None:
+        return None
+    facts = page_facts(tree, url)  # before trafilatura prunes the tree
+    result = _main_content(tree, url)
+    return None if result is None else (result, facts)
+
+
 def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] | None = None,
             disabled: frozenset[str] = frozenset(), model: ParagraphModel | None = None) -> Document:
     """Clean article text and metadata of one page; empty text when there is no article.
@@ -54,17 +87,15 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     # prunes the tree.
     meta = page_metadata(tree, url)
     facts = page_facts(tree, url)
+    scripts = [script.text for script in tree.iter("script") if script.text]
     unwrap_layout_tables(tree)  # after page_facts: it reads <td> blocks as the page has them
-    result: Any = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-        # trafilatura's own cross-document dedup keeps state between calls and
-        # would cut paragraphs from later articles of a long run.
-        deduplicate=False,
-    )
+    result = _main_content(tree, url)
+    markup_chars = len(result.text or "") if result else 0
+    if markup_chars < EMBEDDED_BELOW_CHARS:
+        # A client-rendered page: the story may be data in a script.
+        found = _from_scripts(scripts, url)
+        if found is not None and len(found[0].text or "") > markup_chars:
+            result, facts = found
     if result is None:
         return Document(text="", title=meta.title, language=meta.language)
     paragraphs = split_paragraphs(result.text or "")
