@@ -20,6 +20,7 @@ _JSON_STRING = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
 # An opening paragraph tag, as JSON writes it ("\u003cp") or as it is.
 _ESCAPED_PARAGRAPH = re.compile(r"(?:\\u003c|<)p[\s>\\]", re.I)
 _PARAGRAPH_TAG = re.compile(r"<p[\s>]", re.I)
+_HAS_ESCAPED_PARAGRAPH = re.compile(r"\\u003cp|<p", re.I)
 
 
 def embedded_article(scripts: Iterable[str]) -> str | None:
@@ -29,14 +30,21 @@ def embedded_article(scripts: Iterable[str]) -> str | None:
 
 
 def _html_strings(script: str) -> Iterator[str]:
-    if "\\u003cp" not in script and "<p" not in script:  # cheap test first: most scripts are code
+    if not _HAS_ESCAPED_PARAGRAPH.search(script):  # cheap test first: most scripts are code
         return
-    for found in _JSON_STRING.finditer(script):
-        if len(_ESCAPED_PARAGRAPH.findall(found[1], 0, 100_000)) < MIN_PARAGRAPHS:  # enough to tell
-            continue
-        try:
-            value = json.loads(f'"{found[1]}"')
-        except ValueError:
-            continue
-        if len(_PARAGRAPH_TAG.findall(value)) >= MIN_PARAGRAPHS:
-            yield value
+    # Walk string by string: a regex search from every quote would rescan the
+    # rest of the script at each escaped quote of a JSON text inside a
+    # single-quoted JavaScript string ('{\"k\": ...}'), quadratic in its size.
+    position = script.find('"')
+    while position != -1:
+        found = _JSON_STRING.match(script, position)
+        if found is None:  # an unclosed quote: no JSON string past here
+            return
+        if len(_ESCAPED_PARAGRAPH.findall(found[1], 0, 100_000)) >= MIN_PARAGRAPHS:  # enough to tell
+            try:
+                value = json.loads(f'"{found[1]}"')
+            except ValueError:
+                value = ""
+            if len(_PARAGRAPH_TAG.findall(value)) >= MIN_PARAGRAPHS:
+                yield value
+        position = script.find('"', found.end())

@@ -9,6 +9,7 @@ runs it off the event loop.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -61,6 +62,24 @@ def _main_content(tree: HtmlElement, url: str | None) -> Any:
     )
 
 
+_WORD = re.compile(r"\w{2,}")
+
+
+def _is_this_story(embedded: str, markup: str, title: str | None) -> bool:
+    """Whether text found in the scripts is the page's own story, and more of it than the markup gave.
+
+    Scripts also carry related stories: the embedded text must hold what
+    the markup gave, or, when the markup gave nothing, most of the title's words.
+    """
+    if len(embedded) <= len(markup):
+        return False
+    if markup.strip():
+        return " ".join(markup.split())[:80] in " ".join(embedded.split())
+    words = set(_WORD.findall((title or "").casefold()))
+    found = set(_WORD.findall(embedded.casefold()))
+    return bool(words) and len(words & found) * 2 >= len(words)
+
+
 def _from_scripts(scripts: list[str], url: str | None) -> tuple[Any, PageFacts] | None:
     """trafilatura's cut of the article the page carries in its scripts, and that fragment's facts."""
     fragment = embedded_article(scripts)
@@ -90,11 +109,11 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     scripts = [script.text for script in tree.iter("script") if script.text]
     unwrap_layout_tables(tree)  # after page_facts: it reads <td> blocks as the page has them
     result = _main_content(tree, url)
-    markup_chars = len(result.text or "") if result else 0
-    if markup_chars < EMBEDDED_BELOW_CHARS:
+    markup_text = (result.text or "") if result else ""
+    if len(markup_text) < EMBEDDED_BELOW_CHARS:
         # A client-rendered page: the story may be data in a script.
         found = _from_scripts(scripts, url)
-        if found is not None and len(found[0].text or "") > markup_chars:
+        if found is not None and _is_this_story(found[0].text or "", markup_text, meta.title):
             result, facts = found
     if result is None:
         return Document(text="", title=meta.title, language=meta.language)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
@@ -78,10 +78,9 @@ class PageFacts:
         return fold(paragraph) in self.headings
 
     def links_to_site_page(self, paragraph: str, segments: re.Pattern[str]) -> bool:
-        """Whether the block links to a page of this site whose path has a segment matching ``segments``."""
+        """Whether the block ends with a link to a page of this site named by ``segments`` (``_is_site_page``)."""
         key = fold(strip_bullet(paragraph))
-        return any(_is_site_page(anchor.get("href") or "", self.url, segments)
-                   for block in self.linked_blocks.get(key, ()) for anchor in block.iter("a"))
+        return any(_ends_with_site_page_link(block, key, self.url, segments) for block in self.linked_blocks.get(key, ()))
 
 
 def _is_link_out(anchor: HtmlElement) -> bool:
@@ -92,30 +91,54 @@ def _is_link_out(anchor: HtmlElement) -> bool:
 
 MAX_SITE_PAGE_SEGMENTS = 3  # "/support-us", "/de/abo/digital"; an article's path is deeper or ends in a slug
 _PAGE_SUFFIX = re.compile(r"\.(html?|php|aspx?|jsp)$")
+_LANGUAGE_PREFIX = re.compile(r"[a-z]{2}(-[a-z]{2})?")  # "/de/spenden", "/pt-br/apoie"
+# A segment that names an article, not a page of the site: a slug of four
+# words or more ("/support-our-troops-rally-draws-thousands"), or a number
+# (a date, an id).
+_ARTICLE_SEGMENT = re.compile(r"[^/]*(-[^/-]+){3,}|\d+")
+# Text after a call-to-action link that still leaves the link at the end.
+_AFTER_LINK = ".!?»›→)…"
 
 
 def _host(netloc: str) -> str:
-    return netloc.lower().removeprefix("www.")
+    return netloc.lower().removeprefix("www.").rstrip(".").split(":")[0]
 
 
 def _is_site_page(href: str, page_url: str | None, segments: re.Pattern[str]) -> bool:
     """Whether ``href`` points at one of the site's own pages named by ``segments`` ("/donate").
 
-    A link to another site does not count: a story about a fund-raiser may
-    well link to the charity's donation page.
+    The page is named by the path's first segment (after a language code), as
+    sites file their donate and subscribe pages at the top: "/spenden",
+    "/de/abo/digital". A tag or author page ("/tag/privacy") or an article
+    whose slug holds the word is not such a page. A link to another site does
+    not count: a story about a fund-raiser may link to the charity.
     """
     href = href.strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
         return False
-    target = urlsplit(urljoin(page_url or "", href))
-    if target.netloc:
+    try:
+        target = urlsplit(urljoin(page_url or "", href))
         home = _host(urlsplit(page_url).netloc) if page_url else ""
+    except ValueError:  # "http://[bad": not a link to anywhere
+        return False
+    if target.netloc:
         there = _host(target.netloc)
         if not home or not (there == home or there.endswith("." + home) or home.endswith("." + there)):
             return False
-    parts = [part for part in target.path.lower().split("/") if part]
-    return 0 < len(parts) <= MAX_SITE_PAGE_SEGMENTS and any(
-        segments.fullmatch(_PAGE_SUFFIX.sub("", part)) for part in parts)
+    parts = [_PAGE_SUFFIX.sub("", unquote(part)) for part in target.path.lower().split("/") if part]
+    if parts and _LANGUAGE_PREFIX.fullmatch(parts[0]) and len(parts) > 1:
+        parts = parts[1:]
+    return 0 < len(parts) <= MAX_SITE_PAGE_SEGMENTS and segments.fullmatch(parts[0]) is not None \
+        and not any(_ARTICLE_SEGMENT.fullmatch(part) for part in parts)
+
+
+def _ends_with_site_page_link(block: HtmlElement, text: str, page_url: str | None, segments: re.Pattern[str]) -> bool:
+    """Whether the block's last link goes to a site page and ends its text: the call to action closes it."""
+    anchors = [anchor for anchor in block.iter("a") if _is_link_out(anchor)]
+    if not anchors or not _is_site_page(anchors[-1].get("href") or "", page_url, segments):
+        return False
+    last = fold(anchors[-1].text_content())
+    return bool(last) and text.rstrip(_AFTER_LINK + " ").endswith(last.rstrip(_AFTER_LINK + " "))
 
 
 def _ends_with_link(block: HtmlElement, text: str) -> bool:

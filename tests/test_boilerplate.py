@@ -457,6 +457,14 @@ def test_a_short_block_linking_to_the_sites_own_support_page_is_taken(url, block
     # an article of the site whose slug holds the word
     'Farmers say <a href="/2024/05/12/support-for-farmers-grows-in-the-north">support is growing</a>.',
     'Read the <a href="/news/politics/donations/2024/05/party-donations-rise-sharply">earlier report</a>.',
+    # tag, author and topic pages, and article slugs, linked inline in a story sentence
+    'The regulator fined the app maker over its <a href="/tag/privacy">privacy</a> practices.',
+    'Written with <a href="/contributors/jane-doe">Jane Doe</a> in Leeds.',
+    'It was a good night for <a href="/teams/dons">the Dons</a>.',
+    'Try the <a href="/recipes/cookie-dough-bars">cookie dough bars</a> instead.',
+    'Read how <a href="/privacy/how-apps-track-you">apps track you</a>.',
+    'The <a href="/support-our-troops-rally-draws-thousands">rally</a> drew thousands.',
+    'The charity\'s <a href="/donate">appeal</a> raised far more than expected this year.',  # link not at the end
     # a long paragraph is story text whatever it links to
     "The newspaper, which says its " + "readers fund most of its work, " * 10
     + '<a href="/donate">asks for donations</a> each December.',
@@ -465,6 +473,31 @@ def test_links_to_other_sites_or_to_articles_are_not_site_pages(block):
     facts = _page("https://www.example.com/news/1", STORY, block)
     text = fold(re.sub(r"<[^>]+>", "", block))
     assert apply_rules([STORY, text, STORY], (), facts).paragraphs == (STORY, text, STORY)
+
+
+@pytest.mark.parametrize("href", ["http://[bad", "//[bad/x", "https://[::1/donate", "http://[url]"])
+def test_malformed_links_are_no_site_pages_and_break_nothing(href):
+    block = f'Keep us going: <a href="{href}">give what you can</a>'
+    text = fold(re.sub(r"<[^>]+>", "", block))
+    assert not _page("https://example.com/a", block).links_to_site_page(text, default_site_pages())
+    assert not _page("http://[bad/news", block).links_to_site_page(text, default_site_pages())
+
+
+@pytest.mark.parametrize("href", ["https://example.com:443/spenden", "https://www.example.com./de/abo/digital",
+                                  "/unterst%C3%BCtzen", "/pt-br/apoie/"])
+def test_site_pages_behind_ports_language_codes_and_percent_escapes(href):
+    block = f'Unabhängiger Journalismus braucht Sie. <a href="{href}">Jetzt mitmachen</a>'
+    text = fold(re.sub(r"<[^>]+>", "", block))
+    assert _page("https://example.com/a", block).links_to_site_page(text, default_site_pages())
+
+
+@pytest.mark.parametrize("sentence", [
+    "Next time you feel like binge eating, pick up the phone and call a trusted friend or family member. "
+    "If you don’t have someone to talk to, eating disorder helplines are available free of charge.",
+    "Wenn Sie sich unsicher fühlen, rufen Sie ein Mitglied Ihrer Familie an; die Hotline ist kostenlos.",
+])
+def test_a_family_member_is_not_a_membership_offer(sentence):
+    assert apply_rules([STORY, sentence], default_rules()).paragraphs == (STORY, sentence)
 
 
 def test_without_the_pages_url_only_relative_links_are_the_sites():

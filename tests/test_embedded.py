@@ -64,3 +64,31 @@ def test_fragments_with_too_few_paragraphs_or_broken_json_are_not_articles():
 def test_the_longest_fragment_is_the_article():
     short = "<p>a</p><p>b</p><p>c</p>"
     assert embedded_article([json.dumps({"teaser": short, "body": BODY_HTML})]) == BODY_HTML
+
+
+def test_a_short_brief_is_not_replaced_by_a_related_story_in_its_data():
+    brief = "<p>The M4 is closed in both directions between junctions 4 and 5 after a lorry fire this morning.</p>"
+    related = "".join(f"<p>Housing story paragraph {n} about rents in the capital rising again.</p>" for n in range(6))
+    page = shell(f'<script type="application/json">{json.dumps({"related": related})}</script>',
+                 body=f"<article><h1>M4 closed after lorry fire</h1>{brief}</article>")
+    assert "Housing" not in extract(page, "https://example.com/news/2").text
+
+
+def test_an_empty_shell_takes_only_data_about_its_own_title():
+    data = json.dumps({"related": BODY_HTML})
+    page = shell(f'<script type="application/json">{data}</script>').replace(
+        "Council approves bike lanes", "Storm warning for the coast")
+    assert extract(page, "https://example.com/news/3").text == ""
+
+
+def test_upper_case_json_escapes_are_read():
+    escaped = json.dumps(BODY_HTML).replace("<", "\\u003C").replace(">", "\\u003E")
+    assert embedded_article([f"self.__next_f.push([1,{escaped}])"]) == BODY_HTML
+
+
+def test_escaped_quotes_in_a_single_quoted_string_are_walked_once():
+    # JSON inside a single-quoted JavaScript string: every quote escaped. A
+    # search from every quote made this take minutes at this size; it must
+    # simply come back empty.
+    script = "JSON.parse('{" + '\\"k\\":\\"v\\",' * 20_000 + "\\u003cp')"
+    assert embedded_article([script]) is None
