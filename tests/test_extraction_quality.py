@@ -19,7 +19,7 @@ from newsd.daemon.extract import extract
 
 EVAL = SHARED / "eval" / "extraction"
 
-# Measured 0.966 / 0.963 / 0.976 (issue 4); trafilatura's default scores
+# Measured 0.971 / 0.970 / 0.979 (issue 4, at 7b63ac6); trafilatura's default scores
 # F1 0.945, P 0.926, R 0.978 on the same pages.
 MIN_F1 = 0.965
 MIN_PRECISION = 0.955
@@ -59,5 +59,6 @@ def test_dev_set_f1_precision_and_recall_hold(scores):
 
 
 def test_no_page_loses_its_article(scores):
-    # One page (a script-only article) is empty for every extractor; more would be a regression.
-    assert sum(1 for s in scores if s["f1"] == 0) <= 1
+    # The one page trafilatura returns empty keeps its article as HTML in a
+    # script; newsd reads it from there (daemon/embedded.py).
+    assert not [s for s in scores if s["f1"] == 0]
