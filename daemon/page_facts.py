@@ -134,17 +134,23 @@ def _is_site_page(href: str, page_url: str | None, segments: re.Pattern[str]) ->
 
 def _ends_with_site_page_link(block: HtmlElement, text: str, page_url: str | None, segments: re.Pattern[str]) -> bool:
     """Whether the block's last link goes to a site page and ends its text: the call to action closes it."""
-    anchors = [anchor for anchor in block.iter("a") if _is_link_out(anchor)]
-    if not anchors or not _is_site_page(anchors[-1].get("href") or "", page_url, segments):
+    last = _last_link(block)
+    if last is None or not _is_site_page(last.get("href") or "", page_url, segments):
         return False
-    last = fold(anchors[-1].text_content())
-    return bool(last) and text.rstrip(_AFTER_LINK + " ").endswith(last.rstrip(_AFTER_LINK + " "))
+    words = fold(last.text_content()).rstrip(_AFTER_LINK + " ")
+    return bool(words) and text.rstrip(_AFTER_LINK + " ").endswith(words)
+
+
+def _last_link(block: HtmlElement) -> HtmlElement | None:
+    """The block's last link to another page."""
+    anchors = [anchor for anchor in block.iter("a") if _is_link_out(anchor)]
+    return anchors[-1] if anchors else None
 
 
 def _ends_with_link(block: HtmlElement, text: str) -> bool:
-    anchors = [anchor for anchor in block.iter("a") if _is_link_out(anchor)]
-    last = fold(anchors[-1].text_content()) if anchors else ""
-    return bool(last) and text.endswith(last)
+    last = _last_link(block)
+    words = fold(last.text_content()) if last is not None else ""
+    return bool(words) and text.endswith(words)
 
 
 def _starts_with_link(item: HtmlElement) -> bool:
