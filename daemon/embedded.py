@@ -20,7 +20,6 @@ _JSON_STRING = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
 # An opening paragraph tag, as JSON writes it ("\u003cp") or as it is.
 _ESCAPED_PARAGRAPH = re.compile(r"(?:\\u003c|<)p[\s>\\]", re.I)
 _PARAGRAPH_TAG = re.compile(r"<p[\s>]", re.I)
-_HAS_ESCAPED_PARAGRAPH = re.compile(r"\\u003cp|<p", re.I)
 
 
 def embedded_article(scripts: Iterable[str]) -> str | None:
@@ -30,7 +29,7 @@ def embedded_article(scripts: Iterable[str]) -> str | None:
 
 
 def _html_strings(script: str) -> Iterator[str]:
-    if not _HAS_ESCAPED_PARAGRAPH.search(script):  # cheap test first: most scripts are code
+    if not _ESCAPED_PARAGRAPH.search(script):  # cheap test first: most scripts are code
         return
     # Walk string by string: a regex search from every quote would rescan the
     # rest of the script at each escaped quote of a JSON text inside a

@@ -113,8 +113,8 @@ def _is_site_page(href: str, page_url: str | None, segments: re.Pattern[str]) ->
     whose slug holds the word is not such a page. A link to another site does
     not count: a story about a fund-raiser may link to the charity.
     """
-    href = href.strip()
-    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+    href = href.strip()  # a link out (_is_link_out): not empty, no jump mark, no script
+    if href.startswith(("mailto:", "tel:")):
         return False
     try:
         target = urlsplit(urljoin(page_url or "", href))

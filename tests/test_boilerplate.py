@@ -332,11 +332,11 @@ def test_link_block_needs_most_of_the_text_to_be_links():
     assert apply_rules([line], (), PageFacts(link_ratio={line: 0.3})).paragraphs == (line,)
 
 
-def _facts_of(*blocks: str) -> PageFacts:
-    """The markup facts of a page made of these <p> blocks (HTML)."""
+def _facts_of(*blocks: str, url: str | None = None) -> PageFacts:
+    """The markup facts of a page at ``url`` made of these <p> blocks (HTML)."""
     from lxml.html import fromstring
 
-    return page_facts(fromstring("<html><body>" + "".join(f"<p>{b}</p>" for b in blocks) + "</body></html>"))
+    return page_facts(fromstring("<html><body>" + "".join(f"<p>{b}</p>" for b in blocks) + "</body></html>"), url)
 
 
 @pytest.mark.parametrize("block", [
@@ -428,12 +428,6 @@ def test_text_of_a_later_article_element_is_the_next_story():
     assert {r.rule for r in cleaned.removed} == {"other-article"}
 
 
-def _page(url: str | None, *blocks: str) -> PageFacts:
-    from lxml.html import fromstring
-
-    return page_facts(fromstring("<html><body>" + "".join(f"<p>{b}</p>" for b in blocks) + "</body></html>"), url)
-
-
 @pytest.mark.parametrize("url, block", [
     ("https://example.fr/a", 'Ce média n\'a ni publicité ni actionnaire. Il ne vit que grâce à vous. '
                               '<a href="/soutenir">Faire un don</a>'),
@@ -446,7 +440,7 @@ def _page(url: str | None, *blocks: str) -> PageFacts:
 ])
 def test_a_short_block_linking_to_the_sites_own_support_page_is_taken(url, block):
     text = fold(re.sub(r"<[^>]+>", "", block))
-    cleaned = apply_rules([STORY, text, STORY], (), _page(url, STORY, block))
+    cleaned = apply_rules([STORY, text, STORY], (), _facts_of(STORY, block, url=url))
     assert cleaned.paragraphs == (STORY, STORY)
     assert [r.rule for r in cleaned.removed] == ["site-page-link"]
 
@@ -470,7 +464,7 @@ def test_a_short_block_linking_to_the_sites_own_support_page_is_taken(url, block
     + '<a href="/donate">asks for donations</a> each December.',
 ])
 def test_links_to_other_sites_or_to_articles_are_not_site_pages(block):
-    facts = _page("https://www.example.com/news/1", STORY, block)
+    facts = _facts_of(STORY, block, url="https://www.example.com/news/1")
     text = fold(re.sub(r"<[^>]+>", "", block))
     assert apply_rules([STORY, text, STORY], (), facts).paragraphs == (STORY, text, STORY)
 
@@ -479,8 +473,8 @@ def test_links_to_other_sites_or_to_articles_are_not_site_pages(block):
 def test_malformed_links_are_no_site_pages_and_break_nothing(href):
     block = f'Keep us going: <a href="{href}">give what you can</a>'
     text = fold(re.sub(r"<[^>]+>", "", block))
-    assert not _page("https://example.com/a", block).links_to_site_page(text, default_site_pages())
-    assert not _page("http://[bad/news", block).links_to_site_page(text, default_site_pages())
+    assert not _facts_of(block, url="https://example.com/a").links_to_site_page(text, default_site_pages())
+    assert not _facts_of(block, url="http://[bad/news").links_to_site_page(text, default_site_pages())
 
 
 @pytest.mark.parametrize("href", ["https://example.com:443/spenden", "https://www.example.com./de/abo/digital",
@@ -488,7 +482,7 @@ def test_malformed_links_are_no_site_pages_and_break_nothing(href):
 def test_site_pages_behind_ports_language_codes_and_percent_escapes(href):
     block = f'Unabhängiger Journalismus braucht Sie. <a href="{href}">Jetzt mitmachen</a>'
     text = fold(re.sub(r"<[^>]+>", "", block))
-    assert _page("https://example.com/a", block).links_to_site_page(text, default_site_pages())
+    assert _facts_of(block, url="https://example.com/a").links_to_site_page(text, default_site_pages())
 
 
 @pytest.mark.parametrize("sentence", [
@@ -503,7 +497,7 @@ def test_a_family_member_is_not_a_membership_offer(sentence):
 def test_without_the_pages_url_only_relative_links_are_the_sites():
     relative = 'Keep us going: <a href="/donate">give</a>'
     absolute = 'Keep them going: <a href="https://x.org/donate">give</a>'
-    facts = _page(None, relative, absolute)
+    facts = _facts_of(relative, absolute)
     texts = [fold(re.sub(r"<[^>]+>", "", b)) for b in (relative, absolute)]
     assert facts.links_to_site_page(texts[0], default_site_pages())
     assert not facts.links_to_site_page(texts[1], default_site_pages())
@@ -511,7 +505,7 @@ def test_without_the_pages_url_only_relative_links_are_the_sites():
 
 def test_site_page_link_can_be_disabled():
     block = 'Local news needs you. <a href="/donate">Give</a> what you can.'
-    facts = _page("https://example.com/a", STORY, block)
+    facts = _facts_of(STORY, block, url="https://example.com/a")
     text = fold(re.sub(r"<[^>]+>", "", block))
     assert apply_rules([STORY, text], (), facts, disabled=frozenset({"site-page-link"})).paragraphs == (STORY, text)
 

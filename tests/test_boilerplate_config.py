@@ -8,6 +8,7 @@ from pathlib import Path
 from newsd.config.validate import parse_settings
 
 from conftest import STORY, Response, article_html, rss
+from synthetic_site import WITHOUT_MODEL
 
 FOOTER = "This dispatch reached you thanks to the Friends of the Example Gazette."
 
@@ -70,8 +71,7 @@ def _page_with_footer(server, path: str) -> str:
 
 
 # The shipped paragraph model takes this footer on its own; these tests turn
-# it off so that only the user's rule can remove the footer.
-WITHOUT_MODEL = '\n[boilerplate]\ndisable = ["paragraph-model"]\n'
+# it off (WITHOUT_MODEL) so that only the user's rule can remove the footer.
 
 
 def _stored_texts(db: Path) -> list[str]:
@@ -84,7 +84,7 @@ def test_a_feeds_own_rule_cleans_its_articles_at_fetch_time(server, write_config
     server.routes["/feed.xml"] = Response(rss([{"title": "Gazette story", "link": link}]).encode(), headers={"Content-Type": "application/rss+xml"})
     feed = server.url("/feed.xml")
     config = write_config()
-    config.write_text(config.read_text() + WITHOUT_MODEL + f'''
+    config.write_text(config.read_text() + "\n" + WITHOUT_MODEL + f'''
 [[feeds]]
 url = "{feed}"
 [[feeds.boilerplate.rules]]
@@ -100,7 +100,7 @@ def test_reextract_applies_a_rule_added_to_the_config_later(server, write_config
     link = _page_with_footer(server, "/b.html")
     server.routes["/feed.xml"] = Response(rss([{"title": "Gazette story", "link": link}]).encode(), headers={"Content-Type": "application/rss+xml"})
     config = write_config(server.url("/feed.xml"))
-    config.write_text(config.read_text() + WITHOUT_MODEL)
+    config.write_text(config.read_text() + "\n" + WITHOUT_MODEL)
     assert run_cli("--config", str(config), "fetch").exit_code == 0
     assert FOOTER in _stored_texts(tmp_path / "newsd.db")[0]
     config.write_text(config.read_text() + '''
