@@ -54,16 +54,7 @@ def test_the_test_phrasings_are_not_training_data():
     assert not [text for text in UNSEEN_BOILERPLATE + STORY_WITH_THE_SAME_WORDS if text in seen]
 
 
-# Known misses, kept visible: strict, so a model that takes them again fails here
-# and the mark comes off. "Ihrer Wahl" (of your choice) reads like "Wahl"
-# (election) in the story lines it learned from: probability 0.79 against 0.8.
-KNOWN_MISSES = {"Unterstützen Sie den Stadtanzeiger mit einem Beitrag Ihrer Wahl."}
-
-
-@pytest.mark.parametrize("phrasing", [
-    pytest.param(text, marks=pytest.mark.xfail(strict=True, reason="known miss")) if text in KNOWN_MISSES else text
-    for text in UNSEEN_BOILERPLATE
-])
+@pytest.mark.parametrize("phrasing", UNSEEN_BOILERPLATE)
 def test_unseen_boilerplate_inside_a_story_is_taken(phrasing):
     paragraphs = [*STORY[:2], phrasing, *STORY[2:]]
     cleaned = apply_rules(paragraphs, (), model=default_model())
