@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsd.daemon.urls import canonical_url
+from newsd.daemon.urls import DEFAULT_TRACKING, canonical_url, same_site
 
 
 def test_scheme_and_host_are_lowercased_but_path_is_not():
@@ -29,12 +29,67 @@ def test_fragment_is_dropped():
     assert canonical_url("https://example.com/story#comments") == "https://example.com/story"
 
 
-def test_tracking_parameters_are_removed_and_others_kept_in_order():
+def test_tracking_parameters_are_removed_and_the_others_sorted():
     url = (
-        "https://example.com/a?utm_source=rss&id=5&UTM_Medium=feed&utm_campaign=x"
-        "&fbclid=1&gclid=2&mc_cid=3&mc_eid=4&igshid=5&page=2"
+        "https://example.com/a?utm_source=rss&page=2&UTM_Medium=feed&utm_campaign=x"
+        "&fbclid=1&gclid=2&mc_cid=3&mc_eid=4&igshid=5&id=5"
     )
     assert canonical_url(url) == "https://example.com/a?id=5&page=2"
+
+
+def test_query_order_does_not_make_another_page():
+    assert canonical_url("https://example.com/a?b=2&a=1") == canonical_url("https://example.com/a?a=1&b=2")
+
+
+def test_configured_tracking_parameters_extend_the_defaults():
+    tracking = DEFAULT_TRACKING.extended(["ref", "pk_*"])
+    url = "https://example.com/a?ref=rss&pk_campaign=x&PK_KWD=y&id=3&utm_source=z&refresh=1"
+    assert canonical_url(url, tracking) == "https://example.com/a?id=3&refresh=1"
+    assert canonical_url(url) == "https://example.com/a?PK_KWD=y&id=3&pk_campaign=x&ref=rss&refresh=1"
+
+
+def test_percent_escapes_are_normalised():
+    # unreserved characters need no escape; other escapes are upper-cased; bare non-ASCII is escaped
+    assert canonical_url("https://example.com/%7euser/caf%c3%a9?q=%41%2f") == "https://example.com/~user/caf%C3%A9?q=A%2F"
+    assert canonical_url("https://example.com/café") == "https://example.com/caf%C3%A9"
+
+
+def test_trailing_slash_goes_but_the_root_stays():
+    assert canonical_url("https://example.com/news/story/") == "https://example.com/news/story"
+    assert canonical_url("https://example.com/news/story//?id=1") == "https://example.com/news/story?id=1"
+    assert canonical_url("https://example.com/") == "https://example.com/"
+
+
+@pytest.mark.parametrize("amp", [
+    "https://example.com/news/story/amp",
+    "https://example.com/news/story/amp/",
+    "https://example.com/amp/news/story",
+    "https://example.com/news/story.amp",
+    "https://example.com/news/story?amp",
+    "https://example.com/news/story?amp=1",
+    "https://example.com/news/story?outputType=amp",
+    "https://example-com.cdn.ampproject.org/c/s/example.com/news/story",
+    "https://example-com.cdn.ampproject.org/c/s/example.com/news/story/amp?utm_source=x",
+])
+def test_amp_urls_map_to_their_page(amp):
+    assert canonical_url(amp) == "https://example.com/news/story"
+
+
+def test_amp_html_suffix_maps_to_html():
+    assert canonical_url("https://example.com/news/story.amp.html") == "https://example.com/news/story.html"
+
+
+def test_a_path_that_is_only_amp_or_merely_contains_it_stays():
+    assert canonical_url("https://example.com/amp") == "https://example.com/amp"
+    assert canonical_url("https://example.com/news/camp") == "https://example.com/news/camp"
+    assert canonical_url("https://example.com/news/story?amp=0") == "https://example.com/news/story?amp=0"
+
+
+def test_same_site_ignores_www_and_case():
+    assert same_site("https://www.Example.com/a", "http://example.com/b")
+    assert not same_site("https://example.com/a", "https://example.org/a")
+    assert not same_site("https://news.example.com/a", "https://example.com/a")
+    assert not same_site("not a url", "not a url")
 
 
 def test_query_of_only_tracking_parameters_disappears():
@@ -96,8 +151,8 @@ def test_unparseable_input_comes_back_stripped():
 _hosts = st.from_regex(r"\A[a-zA-Z][a-zA-Z0-9-]{0,10}(\.[a-zA-Z]{2,6}){1,2}\Z")
 _segment = st.text(
     alphabet=st.characters(codec="ascii", categories=("L", "N")) | st.sampled_from("-._~%+ \t"), max_size=8
-)
-_param_name = st.sampled_from(["id", "q", "page", "utm_source", "UTM_Medium", "fbclid", "gclid", "ref", "a b", "x"])
+) | st.sampled_from(["amp", "AMP", "x.amp", "x.amp.html", "", "%7e", "%c3%a9"])
+_param_name = st.sampled_from(["id", "q", "page", "utm_source", "UTM_Medium", "fbclid", "gclid", "ref", "a b", "x", "amp", "outputType"])
 _param_value = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
 
 
