@@ -42,6 +42,15 @@ class SiteLearningSettings:
 
 
 @dataclass(frozen=True)
+class DedupSettings:
+    """How newsd decides that two articles are one story (see docs/architecture.md)."""
+
+    tracking_params: tuple[str, ...] = ()  # query parameters to drop, added to the built-in list; "pk_*" is a prefix
+    near_threshold: float = 0.5  # estimated word-shingle similarity at which a near copy is a candidate
+    min_words: int = 50  # shorter texts are matched only exactly
+
+
+@dataclass(frozen=True)
 class FeedSettings:
     """One feed named in the config file."""
 
@@ -83,6 +92,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     site_learning: SiteLearningSettings = field(default_factory=SiteLearningSettings)
+    dedup: DedupSettings = field(default_factory=DedupSettings)
     boilerplate: BoilerplateSettings = field(default_factory=BoilerplateSettings)
     feeds: tuple[FeedSettings, ...] = ()
 
@@ -114,6 +124,11 @@ class Settings:
                 "enabled": self.site_learning.enabled,
                 "min_articles": self.site_learning.min_articles,
                 "min_share": self.site_learning.min_share,
+            },
+            "dedup": {
+                "tracking_params": list(self.dedup.tracking_params),
+                "near_threshold": self.dedup.near_threshold,
+                "min_words": self.dedup.min_words,
             },
             "boilerplate": {
                 **_overrides_dict(self.boilerplate.everywhere),

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from newsd.config.settings import (
     BoilerplateSettings,
+    DedupSettings,
     FeedSettings,
     HttpSettings,
     Settings,
@@ -24,12 +25,15 @@ from newsd.config.settings import (
 )
 from newsd.config.rules import Overrides, Rule, compile_rules, default_vocabulary, known_names
 
-SECTIONS = ("storage", "http", "site_learning", "boilerplate", "feeds")
+SECTIONS = ("storage", "http", "site_learning", "dedup", "boilerplate", "feeds")
 BOILERPLATE_KEYS = ("rules", "disable", "sites")
 OVERRIDE_KEYS = ("rules", "disable")
 SITE_KEYS = ("site", "rules", "disable")
 STORAGE_KEYS = ("path", "keep_html")
 SITE_LEARNING_KEYS = ("enabled", "min_articles", "min_share")
+DEDUP_KEYS = ("tracking_params", "near_threshold", "min_words")
+# A query parameter name as written in URLs; "pk_*" names every parameter starting with "pk_".
+_PARAM_NAME = re.compile(r"^[^\s=&#*]+\*?$")
 HTTP_KEYS = ("user_agent", "timeout", "max_bytes", "max_redirects", "max_connections", "max_per_host")
 FEED_KEYS = ("url", "name", "tags", "enabled", "boilerplate")
 
@@ -161,6 +165,30 @@ def _site_learning(raw: Any, problems: Problems) -> SiteLearningSettings:
     return SiteLearningSettings(**{k: v for k, v in values.items() if v is not None})
 
 
+def _dedup(raw: Any, problems: Problems) -> DedupSettings:
+    if not isinstance(raw, dict):
+        problems.add("dedup", "expected a table [dedup]")
+        return DedupSettings()
+    p = "dedup."
+    _check_keys(raw, DEDUP_KEYS, p, problems)
+    params = _typed(raw, "tracking_params", p, problems, 'a list of parameter names such as ["ref", "pk_*"]',
+                    lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v))
+    for name in params or ():
+        if not _PARAM_NAME.match(name):
+            problems.add(f"{p}tracking_params", f"{name!r} is not a query parameter name: write it as it appears "
+                         "before '=' in a URL, with '*' at the end only to mean 'starts with'")
+    values = {
+        "tracking_params": tuple(params) if params else None,
+        # Below 0.3 LSH candidates are mostly chance; 1 would only repeat the exact-text match.
+        "near_threshold": _typed(raw, "near_threshold", p, problems, "a number from 0.3 to 1",
+                                 lambda v: _positive_number(v) and 0.3 <= v <= 1),
+        "min_words": _typed(raw, "min_words", p, problems, "an integer >= 10", lambda v: _is_int(v) and v >= 10),
+    }
+    if values["near_threshold"] is not None:
+        values["near_threshold"] = float(values["near_threshold"])
+    return DedupSettings(**{k: v for k, v in values.items() if v is not None})
+
+
 def _overrides(raw: dict, prefix: str, problems: Problems, inherited: tuple[str, ...] = ()) -> Overrides:
     """Rules and disabled names of one [boilerplate]-like table; problems name the key and the rule."""
     rules: tuple[Rule, ...] = ()
@@ -272,6 +300,7 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
     storage = _storage(raw.get("storage", {}), problems)
     http = _http(raw.get("http", {}), problems)
     site_learning = _site_learning(raw.get("site_learning", {}), problems)
+    dedup = _dedup(raw.get("dedup", {}), problems)
     boilerplate = _boilerplate(raw.get("boilerplate", {}), problems)
     # A feed may disable the config's own rules too, global or any site's.
     user_rules = tuple(rule.name for overrides in (boilerplate.everywhere, *(o for _, o in boilerplate.sites))
@@ -291,6 +320,6 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
             continue
         seen[feed.url] = index
         feeds.append(feed)
-    settings = Settings(source=source, storage=storage, http=http, site_learning=site_learning,
+    settings = Settings(source=source, storage=storage, http=http, site_learning=site_learning, dedup=dedup,
                         boilerplate=boilerplate, feeds=tuple(feeds))
     return settings, problems.items

@@ -61,3 +61,13 @@ def clamp_future(published_at: str | None, fetched_at: str) -> str | None:
     if published_at is not None and published_at > fetched_at:  # same fixed format: string order is time order
         return fetched_at
     return published_at
+
+
+def seconds_between(earlier: str, later: str) -> float:
+    """Seconds from one stored UTC time ("2025-06-10T06:00:00Z") to another; 0 if either is unreadable."""
+    try:
+        start = datetime.fromisoformat(earlier.replace("Z", "+00:00"))
+        end = datetime.fromisoformat(later.replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    return (end - start).total_seconds()

@@ -46,6 +46,7 @@ class Document:
     image: str | None = None
     tags: tuple[str, ...] = ()
     removed: tuple[Removed, ...] = ()
+    canonical_url: str | None = None  # the URL the page names as its own (rel=canonical, og:url), absolute
 
 
 def _main_content(tree: HtmlElement, url: str | None) -> Any:
@@ -116,7 +117,7 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
         if found is not None and _is_this_story(found[0].text or "", markup_text, meta.title):
             result, facts = found
     if result is None:
-        return Document(text="", title=meta.title, language=meta.language)
+        return Document(text="", title=meta.title, language=meta.language, canonical_url=meta.canonical_url)
     paragraphs = split_paragraphs(result.text or "")
     if result.body is not None:
         facts = replace(facts, headings=frozenset(fold("".join(h.itertext())) for h in result.body.iter("head")))
@@ -131,5 +132,6 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
         site_name=meta.site_name or cleaned.site_name,
         image=meta.image,
         tags=meta.tags,
+        canonical_url=meta.canonical_url,
         removed=cleaned.removed,
     )

@@ -20,7 +20,7 @@ import feedparser
 from newsd.daemon.dates import from_struct_time
 from newsd.daemon.errors import MalformedFeed, NotAFeed
 from newsd.daemon.text import html_to_text, looks_like_html, primary_language
-from newsd.daemon.urls import canonical_url
+from newsd.daemon.urls import DEFAULT_TRACKING, TrackingParams, canonical_url
 
 _FEED_LINK = re.compile(
     rb"<link[^>]+type=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
@@ -84,7 +84,8 @@ def _digest(title: str | None, text: str, length: int) -> str:
     return hashlib.sha256(f"{title or ''}\n{text}".encode("utf-8")).hexdigest()[:length]
 
 
-def entry_key(guid: str | None, link: str | None, title: str | None, text: str, guid_repeats: bool) -> str:
+def entry_key(guid: str | None, link: str | None, title: str | None, text: str, guid_repeats: bool,
+              tracking: TrackingParams = DEFAULT_TRACKING) -> str:
     """The entry's identity: the GUID, else the link, else a hash of title and text.
 
     A GUID that occurs more than once in one document is no identity on its
@@ -94,7 +95,7 @@ def entry_key(guid: str | None, link: str | None, title: str | None, text: str, 
         return f"{guid} {link}" if guid_repeats and link else guid
     if link:
         # Canonical, so a rotating utm_* parameter does not make the same item new on every poll.
-        return canonical_url(link)
+        return canonical_url(link, tracking)
     return f"sha256:{_digest(title, text, 32)}"
 
 
@@ -134,8 +135,12 @@ def _absolute(base_url: str, link: str | None) -> str | None:
     return joined if urlsplit(joined).scheme else None
 
 
-def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
-    """Parse a feed document; raise NotAFeed or MalformedFeed when it has nothing to offer."""
+def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str,
+               tracking: TrackingParams = DEFAULT_TRACKING) -> Feed:
+    """Parse a feed document; raise NotAFeed or MalformedFeed when it has nothing to offer.
+
+    ``tracking``: the query parameters a link's identity ignores (the config's [dedup] tracking_params).
+    """
     # Relative links are resolved here, against base_url; handing feedparser a
     # content-location instead would make it treat a header-less document as
     # an HTTP response without Content-Type and flag it as broken.
@@ -168,7 +173,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str) -> Feed:
         content = _content_text(item)
         entries.append(
             Entry(
-                key=entry_key(guid, link, title, content or summary, guid_counts.get(guid, 0) > 1),
+                key=entry_key(guid, link, title, content or summary, guid_counts.get(guid, 0) > 1, tracking),
                 guid=guid,
                 link=link,
                 title=title,

@@ -12,6 +12,7 @@ fast mode for pages that declare no date.
 from __future__ import annotations
 
 import json
+from urllib.parse import urljoin
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -45,6 +46,7 @@ class PageMetadata:
     site_name: str | None = None
     image: str | None = None
     tags: tuple[str, ...] = ()
+    canonical_url: str | None = None  # the page's rel=canonical, else og:url, made absolute
 
 
 def _fold(value: Any) -> str:
@@ -141,6 +143,19 @@ def _published(tags: dict[str, list[str]], article: dict, tree: HtmlElement, url
     return parse_iso(found) if found else None
 
 
+def _canonical(tree: HtmlElement, tags: dict[str, list[str]], url: str | None) -> str | None:
+    """The URL the page names as its own: <link rel="canonical">, else og:url."""
+    href = next((link.get("href") for link in tree.iter("link")
+                 if "canonical" in (link.get("rel") or "").lower().split() and (link.get("href") or "").strip()), None)
+    href = (href or _first(tags, "og:url") or "").strip()
+    if not href:
+        return None
+    try:
+        return urljoin(url or "", href)
+    except ValueError:  # "http://[bad" and the like: no usable URL
+        return None
+
+
 def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     """Title, authors, date, language, site, image and tags the page declares."""
     tags = _meta_tags(tree)
@@ -159,4 +174,5 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         site_name=_first(tags, "og:site_name", "application-name") or _fold(publisher.get("name")) or None,
         image=_first(tags, "og:image", "og:image:url", "twitter:image") or _image(article.get("image")),
         tags=split_joined([v for n in _TAGS for v in tags.get(n, [])] + [str(k) for k in keyword_list], ";,"),
+        canonical_url=_canonical(tree, tags, url),
     )

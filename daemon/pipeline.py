@@ -21,22 +21,26 @@ from functools import partial
 from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
 
-from newsd.config import Settings, SiteLearningSettings
+from newsd.config import DedupSettings, Settings, SiteLearningSettings
 from newsd.config.rules import RuleSet, default_ruleset
-from newsd.daemon.dates import clamp_future
+from newsd.daemon.dates import clamp_future, seconds_between
 from newsd.daemon.errors import FeedError
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.feed import Entry, Feed, parse_feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
-from newsd.daemon.site_learning import learn_and_clean, site_of
+from newsd.daemon.dedup import StoryMatch, find_story, fingerprint_of
+from newsd.daemon.site_learning import learn_and_clean, learned_paragraphs, paragraph_keys, remove_site_boilerplate, site_of
 from newsd.daemon.text import content_hash, looks_like_html, word_count
-from newsd.daemon.urls import canonical_url
+from newsd.daemon.urls import DEFAULT_TRACKING, TrackingParams, canonical_url, same_site
 from newsd.storage import ArticleRecord, PageRecord, PollRecord, SourceRecord, Store, is_store_failure, pack_page
 from newsd.storage.store import utc_now
 
 log = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# A new feed entry for a stored URL (a changed GUID, another feed) fetches the
+# page again to look for an update, unless the text is younger than this.
+REVISIT_AFTER_S = 3600
 
 
 FeedStatus = Literal["ok", "not_modified", "failed"]
@@ -118,6 +122,21 @@ def choose_text(page_text: str, feed_text: str) -> tuple[str, str, str | None]:
     return feed_text, "feed", f"page text shorter than the feed's ({page_words} vs {feed_words} words)"
 
 
+def page_url(final_url: str | None, declared: str | None, link: str | None,
+             tracking: TrackingParams = DEFAULT_TRACKING) -> str | None:
+    """The URL a story is stored under: the page's own rel=canonical (or og:url), else where the redirects ended.
+
+    A declared URL on another site, or a site's home page (some templates
+    declare it on every article), is not trusted.
+    """
+    url = canonical_url(final_url, tracking) if final_url else link
+    if url and declared and same_site(declared, url):
+        declared = canonical_url(declared, tracking)
+        if urlsplit(declared).path not in ("", "/"):
+            return declared
+    return url
+
+
 def build_article(entry: Entry, document: Document | None, url: str | None, fetched_at: str,
                   page_error: str | None) -> ArticleRecord:
     """The article to store: the page's text, unless the feed's own text is better."""
@@ -190,7 +209,8 @@ class Poller:
     def __init__(self, store: Store, fetcher: Fetcher, extractor: Executor | None = None,
                  clock: Callable[[], str] = utc_now, keep_html: bool = True,
                  site_learning: SiteLearningSettings = SiteLearningSettings(),
-                 rules_for: Callable[[str | None, str | None], RuleSet] | None = None) -> None:
+                 rules_for: Callable[[str | None, str | None], RuleSet] | None = None,
+                 dedup: DedupSettings = DedupSettings()) -> None:
         self.store = store
         self.fetcher = fetcher
         self.extractor = extractor  # where extraction runs, off the event loop
@@ -202,6 +222,8 @@ class Poller:
         # Canonical URLs being fetched right now, so two feeds carrying the
         # same new story in one run download it once.
         self._in_flight: dict[str, asyncio.Future[int | None]] = {}
+        self.dedup = dedup
+        self.tracking = DEFAULT_TRACKING.extended(dedup.tracking_params)
 
     async def poll(self, feed_row: dict) -> FeedOutcome:
         """Poll one feed and store its new articles.
@@ -224,7 +246,7 @@ class Poller:
             outcome.status = "not_modified"
         else:
             try:
-                feed = parse_feed(result.body, result.headers, result.final_url)
+                feed = parse_feed(result.body, result.headers, result.final_url, self.tracking)
                 if feed.warning:
                     feed_log.info("feed is not well-formed, recovered: %s", feed.warning)
                 stored_all = await self._store_entries(feed_row, feed, result.final_url, outcome, feed_log)
@@ -296,22 +318,25 @@ class Poller:
         with no text anywhere is left for the next poll to try again.
         """
         seen_at = self.clock()
-        link = canonical_url(entry.link) if entry.link else None
+        link = canonical_url(entry.link, self.tracking) if entry.link else None
         source = SourceRecord(feed_id=feed_id, entry_key=entry.key, url=entry.link, canonical_url=link,
                               guid=entry.guid, title=entry.title, seen_at=seen_at)
         if link:
             existing = self.store.article_id_for_url(link)
             if existing is None and link in self._in_flight:
                 existing = await asyncio.shield(self._in_flight[link])
+            elif existing is not None and self._due_for_revisit(link, seen_at):
+                return await self._revisit(existing, entry, feed_url, local_feed, source)
             if existing is not None:
-                self.store.add_source(existing, source)
+                self.store.add_source(existing, source, 1.0)
                 return EntryOutcome(stored=True)
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         if link:
             self._in_flight[link] = future
         try:
             fetched = await self._fetch_document(entry, feed_url, local_feed)
-            url = canonical_url(fetched.final_url) if fetched.final_url else link
+            url = page_url(fetched.final_url, fetched.document.canonical_url if fetched.document else None, link,
+                           self.tracking)
             article = build_article(entry, fetched.document, url, seen_at, fetched.problem)
             if not article.text:
                 future.set_result(None)
@@ -329,6 +354,33 @@ class Poller:
             if link and self._in_flight.get(link) is future:
                 del self._in_flight[link]
 
+    def _due_for_revisit(self, link: str, now: str) -> bool:
+        """Whether a stored story's own URL should be fetched again: its text is older than REVISIT_AFTER_S."""
+        stored_at = self.store.text_stored_at(link)
+        return stored_at is not None and seconds_between(stored_at, now) >= REVISIT_AFTER_S
+
+    async def _revisit(self, article_id: int, entry: Entry, feed_url: str, local_feed: bool,
+                       source: SourceRecord) -> EntryOutcome:
+        """Fetch a stored story's page again: a changed text is an update, kept as a new revision."""
+        fetched = await self._fetch_document(entry, feed_url, local_feed)
+        seen_at = source.seen_at
+        article = build_article(entry, fetched.document, source.canonical_url, seen_at, fetched.problem)
+        with self.store.transaction():
+            if fetched.document is not None and fetched.document.text and article.text_source == "page":
+                site = site_of(source.canonical_url)
+                if self.site_learning.enabled and site:
+                    document = fetched.document
+                    learned = learned_paragraphs(self.store, site, self.site_learning, paragraph_keys(document.text))
+                    cleaned = remove_site_boilerplate(document, site, learned)
+                    if cleaned is not document:
+                        article = build_article(entry, cleaned, source.canonical_url, seen_at, fetched.problem)
+                if article.content_hash != self.store.content_hash_of(article_id):
+                    revision = self.store.revise_article(article_id, article, fingerprint_of(article.text, self.dedup),
+                                                         seen_at)
+                    log.info("%s: text changed, stored as revision %d of article %d", entry.link, revision, article_id)
+            self.store.add_source(article_id, source, 1.0)
+        return EntryOutcome(stored=True)
+
     def _add_article(self, entry: Entry, fetched: FetchedPage, url: str | None, fetched_at: str,
                      source: SourceRecord, article: ArticleRecord) -> tuple[ArticleRecord, int, bool]:
         """Store a new article with its page, learning its site's boilerplate first.
@@ -340,16 +392,25 @@ class Poller:
         with self.store.transaction():
             existing = self.store.article_id_for_url(url) if url else None
             if existing is not None:
-                self.store.add_source(existing, source)
+                self.store.add_source(existing, source, 1.0)
                 return article, existing, False
+            fingerprint = fingerprint_of(article.text, self.dedup)
+            match = find_story(self.store, article.title, article.text, article.content_hash, fingerprint, self.dedup)
+            if match is not None:
+                return article, self._another_source(match, source), False
             site = site_of(url)
             document = fetched.document
             if self.site_learning.enabled and site and document and document.text:
                 cleaned = learn_and_clean(self.store, site, document, self.site_learning)
                 if cleaned is not document:
                     article = build_article(entry, cleaned, url, fetched_at, fetched.problem)
-            article_id, created = self.store.add_article(article, source, fetched.kept)
+                    fingerprint = fingerprint_of(article.text, self.dedup)
+            article_id, created = self.store.add_article(article, source, fetched.kept, fingerprint)
         return article, article_id, created
+
+    def _another_source(self, match: StoryMatch, source: SourceRecord) -> int:
+        self.store.add_source(match.article_id, source, match.similarity)
+        return match.article_id
 
     async def _fetch_document(self, entry: Entry, feed_url: str, local_feed: bool) -> FetchedPage:
         """Download an entry's page, keep it, and extract it."""
@@ -397,7 +458,7 @@ async def fetch_feeds(
     try:
         async with Fetcher(settings.http) as fetcher:
             poller = Poller(store, fetcher, extractor, keep_html=settings.storage.keep_html,
-                            site_learning=settings.site_learning, rules_for=settings.rules_for)
+                            site_learning=settings.site_learning, rules_for=settings.rules_for, dedup=settings.dedup)
 
             async def poll_one(row: dict) -> None:
                 try:

@@ -149,7 +149,49 @@ def _m002_pages_and_sites(db: Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_m001_initial, _m002_pages_and_sites]
+# Deduplication: each story's MinHash signature and its LSH band keys, the
+# similarity behind each extra source, and the earlier texts of updated
+# articles. lsh_bands has no foreign key on purpose: a cascade would scan its
+# millions of rows per deleted article (article_fingerprints.band_keys says
+# which rows an article has); `newsd dedup --rebuild` rebuilds it.
+_M003_STATEMENTS = [
+    "ALTER TABLE articles ADD COLUMN updated_at TEXT",
+    "ALTER TABLE articles ADD COLUMN revisions INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE article_sources ADD COLUMN similarity REAL",
+    """
+    CREATE TABLE article_revisions (
+        id              INTEGER PRIMARY KEY,
+        article_id      INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        revision        INTEGER NOT NULL,
+        title           TEXT,
+        text            TEXT NOT NULL,
+        content_hash    TEXT NOT NULL,
+        stored_at       TEXT NOT NULL,
+        replaced_at     TEXT NOT NULL,
+        UNIQUE (article_id, revision)
+    )""",
+    """
+    CREATE TABLE article_fingerprints (
+        article_id      INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        signature       BLOB NOT NULL,
+        band_keys       BLOB NOT NULL
+    )""",
+    """
+    CREATE TABLE lsh_bands (
+        key             INTEGER NOT NULL,
+        article_id      INTEGER NOT NULL,
+        PRIMARY KEY (key, article_id)
+    ) WITHOUT ROWID""",
+]
+
+
+def _m003_dedup(db: Database) -> None:
+    """article_fingerprints, lsh_bands, article_revisions; articles.updated_at and revisions; sources' similarity."""
+    for statement in _M003_STATEMENTS:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_m001_initial, _m002_pages_and_sites, _m003_dedup]
 LATEST_VERSION = len(MIGRATIONS)
 
 

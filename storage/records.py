@@ -37,6 +37,14 @@ class SourceRecord:
 
 
 @dataclass(frozen=True)
+class FingerprintRecord:
+    """A story's near-duplicate fingerprint, as the store keeps it."""
+
+    signature: bytes  # packed MinHash signature
+    band_keys: tuple[int, ...]  # one LSH key per band (signed 64-bit)
+
+
+@dataclass(frozen=True)
 class PollRecord:
     """The outcome of polling one feed once: the feed's new state plus its log row."""
 

@@ -12,16 +12,17 @@ import contextlib
 import itertools
 import json
 import sqlite3
+import struct
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from sqlite_utils import Database
 
 from newsd.storage.errors import StoreError
 from newsd.storage.migrations import APPLICATION_ID, LATEST_VERSION, apply_pending, is_current
-from newsd.storage.records import ArticleRecord, PageRecord, ParagraphStat, PollRecord, SourceRecord, StoredPage
+from newsd.storage.records import ArticleRecord, FingerprintRecord, PageRecord, ParagraphStat, PollRecord, SourceRecord, StoredPage
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
@@ -34,6 +35,10 @@ PRUNE_EVERY = 100
 # Columns re-extraction may change; url, fetched_at and feed_id stay.
 CONTENT_COLUMNS = ("title", "text", "authors", "published_at", "language", "site_name", "word_count",
                    "content_hash", "text_source", "page_error")
+
+
+def _unpack_keys(data: bytes) -> tuple[int, ...]:
+    return struct.unpack(f"<{len(data) // 8}q", data)
 
 
 def utc_now() -> str:
@@ -286,21 +291,26 @@ class Store:
         row = self.db.execute("SELECT article_id FROM article_sources WHERE canonical_url = ? LIMIT 1", [url]).fetchone()
         return row[0] if row else None
 
-    def add_source(self, article_id: int, source: SourceRecord) -> bool:
-        """Record another appearance of a stored story; False when already recorded."""
+    def add_source(self, article_id: int, source: SourceRecord, similarity: float | None = None) -> bool:
+        """Record another appearance of a stored story; False when already recorded.
+
+        ``similarity`` says how the appearance matched the story: 1.0 for the
+        same URL or text, the estimated similarity for a near copy, None for
+        the story's first source.
+        """
         with self.transaction():
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO article_sources"
-                " (article_id, feed_id, url, canonical_url, guid, entry_key, title, seen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " (article_id, feed_id, url, canonical_url, guid, entry_key, title, seen_at, similarity)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [article_id, source.feed_id, source.url, source.canonical_url, source.guid, source.entry_key,
-                 source.title, source.seen_at],
+                 source.title, source.seen_at, similarity],
             )
         return cursor.rowcount == 1
 
-    def add_article(self, article: ArticleRecord, source: SourceRecord,
-                    page: PageRecord | None = None) -> tuple[int, bool]:
-        """Store a story with its first source and its raw page, in one transaction.
+    def add_article(self, article: ArticleRecord, source: SourceRecord, page: PageRecord | None = None,
+                    fingerprint: FingerprintRecord | None = None) -> tuple[int, bool]:
+        """Store a story with its first source, raw page and fingerprint, in one transaction.
 
         When another writer stored the same canonical URL first, only the
         source is added. Returns (article id, whether the article is new).
@@ -308,7 +318,7 @@ class Store:
         with self.transaction():
             existing = self.article_id_for_url(article.url) if article.url else None
             if existing is not None:
-                self.add_source(existing, source)
+                self.add_source(existing, source, 1.0)
                 return existing, False
             row = asdict(article)
             row["authors"] = json.dumps(list(article.authors), ensure_ascii=False)
@@ -326,7 +336,102 @@ class Store:
                     "INSERT INTO article_html (article_id, url, compression, html, fetched_at) VALUES (?, ?, ?, ?, ?)",
                     [article_id, page.url, page.compression, page.html, page.fetched_at],
                 )
+            self.set_fingerprint(article_id, fingerprint)
         return article_id, True
+
+    # -- deduplication ----------------------------------------------------------
+
+    def revise_article(self, article_id: int, article: ArticleRecord, fingerprint: FingerprintRecord | None,
+                       at: str) -> int:
+        """Replace a story's text with its update, keeping the earlier text; return the new revision number.
+
+        The earlier title and text go to article_revisions under their own
+        revision number (0 is the text first stored).
+        """
+        with self.transaction():
+            old = self.db.execute("SELECT title, text, content_hash, coalesce(updated_at, fetched_at), revisions"
+                                  " FROM articles WHERE id = ?", [article_id]).fetchone()
+            if old is None:
+                raise KeyError(article_id)
+            title, text, content_hash, stored_at, revision = old
+            self.db.execute("INSERT INTO article_revisions (article_id, revision, title, text, content_hash, stored_at,"
+                            " replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [article_id, revision, title, text, content_hash, stored_at, at])
+            self._write_content(article_id, article, updated_at=at, revisions=revision + 1)
+            self.set_fingerprint(article_id, fingerprint)
+        return revision + 1
+
+    def revisions(self, article_id: int) -> list[dict]:
+        """A story's earlier texts, oldest first."""
+        return [dict(row) for row in self.db.query(
+            "SELECT revision, title, text, stored_at, replaced_at FROM article_revisions"
+            " WHERE article_id = ? ORDER BY revision", [article_id])]
+
+    def _write_content(self, article_id: int, article: ArticleRecord, **extra: object) -> None:
+        row: dict[str, object] = {name: getattr(article, name) for name in CONTENT_COLUMNS}
+        row["authors"] = json.dumps(list(article.authors), ensure_ascii=False)
+        row.update(extra)
+        assignments = ", ".join(f"{name} = :{name}" for name in row)
+        self.db.execute(f"UPDATE articles SET {assignments} WHERE id = :id", {**row, "id": article_id})
+
+    def text_stored_at(self, url: str) -> str | None:
+        """When the text of the story stored under this canonical URL was stored (or last updated)."""
+        row = self.db.execute("SELECT coalesce(updated_at, fetched_at) FROM articles WHERE url = ?", [url]).fetchone()
+        return row[0] if row else None
+
+    def content_hash_of(self, article_id: int) -> str | None:
+        row = self.db.execute("SELECT content_hash FROM articles WHERE id = ?", [article_id]).fetchone()
+        return row[0] if row else None
+
+    def article_id_for_hash(self, content_hash: str) -> int | None:
+        """The first stored story whose folded text hashes to ``content_hash``."""
+        row = self.db.execute("SELECT min(id) FROM articles WHERE content_hash = ?", [content_hash]).fetchone()
+        return row[0] if row else None
+
+    def near_candidates(self, band_keys: Sequence[int], limit: int = 20) -> list[tuple[int, bytes]]:
+        """Stored stories sharing an LSH band with ``band_keys``, most shared bands first, with their signatures.
+
+        One probe of the (key, article_id) primary key per band: the cost
+        hardly grows with the store. ``limit`` bounds the work when a common
+        template puts many stories in the same buckets.
+        """
+        if not band_keys:
+            return []
+        marks = ", ".join("?" * len(band_keys))
+        rows = self.db.execute(
+            f"SELECT b.article_id, f.signature FROM ("
+            f"  SELECT article_id, count(*) AS shared FROM lsh_bands WHERE key IN ({marks})"
+            f"  GROUP BY article_id ORDER BY shared DESC, article_id LIMIT ?"
+            f") AS b JOIN article_fingerprints AS f ON f.article_id = b.article_id ORDER BY b.shared DESC, b.article_id",
+            [*band_keys, limit],
+        ).fetchall()
+        return [(article_id, signature) for article_id, signature in rows]
+
+    def story_texts(self, article_ids: Iterable[int]) -> dict[int, tuple[str | None, str]]:
+        """(title, text) of each of these stories."""
+        ids = list(article_ids)
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT id, title, text FROM articles WHERE id IN ({marks})", ids).fetchall()
+        return {article_id: (title, text) for article_id, title, text in rows}
+
+    def set_fingerprint(self, article_id: int, fingerprint: FingerprintRecord | None) -> None:
+        """Replace a story's fingerprint and LSH keys (None: it has none, a text too short to match near)."""
+        with self.transaction():
+            old = self.db.execute("SELECT band_keys FROM article_fingerprints WHERE article_id = ?",
+                                  [article_id]).fetchone()
+            if old is not None:
+                self.db.execute("DELETE FROM article_fingerprints WHERE article_id = ?", [article_id])
+                self.db.conn.executemany("DELETE FROM lsh_bands WHERE key = ? AND article_id = ?",
+                                         [(key, article_id) for key in _unpack_keys(old[0])])
+            if fingerprint is None or not fingerprint.band_keys:
+                return
+            keys = fingerprint.band_keys
+            self.db.execute("INSERT INTO article_fingerprints (article_id, signature, band_keys) VALUES (?, ?, ?)",
+                            [article_id, fingerprint.signature, struct.pack(f"<{len(keys)}q", *keys)])
+            self.db.conn.executemany("INSERT OR IGNORE INTO lsh_bands (key, article_id) VALUES (?, ?)",
+                                     [(key, article_id) for key in keys])
 
     def record_poll(self, poll: PollRecord) -> None:
         """Store a poll's outcome: the feed's state and one fetch_log row, together.
@@ -353,6 +458,7 @@ class Store:
             )
 
     # -- site-learned boilerplate -----------------------------------------------
+
 
     def learn_site_paragraphs(self, site: str, samples: Mapping[str, str]) -> int:
         """Count one more article of ``site`` carrying these paragraphs (key → text).
@@ -456,19 +562,16 @@ class Store:
             yield batch
             after = batch[-1].article["id"]
 
-    def update_articles(self, articles: Mapping[int, ArticleRecord]) -> None:
-        """Write re-extracted content over stored articles, all in one transaction.
+    def update_articles(self, articles: Mapping[int, ArticleRecord],
+                        fingerprints: Mapping[int, FingerprintRecord | None] | None = None) -> None:
+        """Write re-extracted content (and fingerprints) over stored articles, all in one transaction.
 
         The articles_au trigger keeps the full-text index in step.
         """
         if not articles:
             return
-        assignments = ", ".join(f"{name} = :{name}" for name in CONTENT_COLUMNS)
-        rows = []
-        for article_id, article in articles.items():
-            row = {name: getattr(article, name) for name in CONTENT_COLUMNS}
-            row["authors"] = json.dumps(list(article.authors), ensure_ascii=False)
-            row["id"] = article_id
-            rows.append(row)
         with self.transaction():
-            self.db.conn.executemany(f"UPDATE articles SET {assignments} WHERE id = :id", rows)
+            for article_id, article in articles.items():
+                self._write_content(article_id, article)
+            for article_id, fingerprint in (fingerprints or {}).items():
+                self.set_fingerprint(article_id, fingerprint)

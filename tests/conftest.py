@@ -154,6 +154,42 @@ STORY = [
 ]
 
 
+# Other stories, each of its own: tests that need several distinct articles
+# use these (a copy of STORY with a word changed would be deduplicated).
+OTHER_STORIES = [
+    [
+        "The opening of the new tram line to the airport will slip by at least eight months, the transport authority told the city council on Monday.",
+        "Engineers found cracks in two bridge sections along the route, and the contractor has asked for more time to replace them before any trains run.",
+        "Commuter groups said the delay was the third in two years and called for an independent review of the project's budget and timetable.",
+    ],
+    [
+        "Heavy rain flooded dozens of basements in the old town overnight, and firefighters pumped water out of homes until the early morning hours.",
+        "The river rose by almost two metres within six hours, its fastest climb since records began, according to the regional water office.",
+        "Residents were advised to keep sandbags ready as forecasters expect more thunderstorms over the weekend across the valley.",
+    ],
+    [
+        "The municipal library will open on Sundays from next month, after a pilot scheme drew more visitors than any weekday last winter.",
+        "Volunteers from the local reading club will staff the help desk, while the children's section runs a story hour every afternoon.",
+        "The extra opening hours cost about forty thousand euros a year, which the culture committee approved without a vote against.",
+    ],
+    [
+        "A bakery that has served the harbour district for ninety years will close at the end of the summer because its owners are retiring.",
+        "Customers queued around the corner on Saturday to buy the rye loaves and plum cakes the family has made from the same recipes since 1934.",
+        "No buyer has been found for the shop, but the owners said they hoped a young baker would take over the ovens and keep the name.",
+    ],
+    [
+        "The school board voted to start classes forty minutes later from September, citing research on teenagers' sleep and attention.",
+        "Parents were divided at a packed meeting, with some worried about after-school jobs and sports practice running into the evening.",
+        "Bus timetables will be changed to match, and the district will publish attendance figures after the first term to judge the change.",
+    ],
+    [
+        "The city orchestra announced a season of free concerts in parks and courtyards, aimed at listeners who have never bought a ticket.",
+        "Each programme lasts under an hour and mixes well-known symphonies with pieces by composers from the region, the conductor said.",
+        "A local brewery and two foundations pay for the series, which starts in June and runs every second weekend until the end of August.",
+    ],
+]
+
+
 @pytest.fixture
 def write_config(tmp_path: Path) -> Callable[..., Path]:
     """Write a newsd.toml for the given feed URLs; returns its path."""

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from conftest import STORY, LocalServer, Response, article_html, rss
+from conftest import OTHER_STORIES, STORY, LocalServer, Response, article_html, rss
 
 FEED_HEADERS = {"Content-Type": "application/rss+xml; charset=utf-8"}
 HTML_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
@@ -33,7 +33,7 @@ def serve_story_feed(server: LocalServer, path: str = "/feed.xml", etag: str = '
 
     server.routes[path] = feed_handler
     server.routes["/a1.html"] = Response(article_html("Bike lanes approved", STORY), headers=HTML_HEADERS)
-    server.routes["/a2.html"] = Response(article_html("Second story", [s.replace("bicycle", "tram") for s in STORY]), headers=HTML_HEADERS)
+    server.routes["/a2.html"] = Response(article_html("Second story", OTHER_STORIES[0]), headers=HTML_HEADERS)
 
 
 def test_first_fetch_stores_articles_with_metadata(server, write_config, run_cli, tmp_path):

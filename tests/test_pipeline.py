@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from conftest import STORY, Response, article_html, rss
+from conftest import OTHER_STORIES, STORY, Response, article_html, rss
 from newsd.daemon import pipeline
 from newsd.daemon.fetcher import FetchResult
 from newsd.daemon.pipeline import choose_text, new_validators
@@ -49,7 +49,7 @@ def test_timeout_does_not_count_the_wait_for_a_free_connection(server, write_con
              for i in range(6)]
     server.routes["/feed.xml"] = Response(rss(items), headers={"Content-Type": "application/rss+xml"})
     for i in range(6):
-        server.routes[f"/slow{i}.html"] = Response(article_html(f"Slow {i}", STORY), delay=0.5,
+        server.routes[f"/slow{i}.html"] = Response(article_html(f"Slow {i}", OTHER_STORIES[i]), delay=0.5,
                                                    headers={"Content-Type": "text/html"})
     config = write_config(server.url("/feed.xml"), http="timeout = 2\nmax_per_host = 1")
     summary = json.loads(run_cli("--config", str(config), "fetch", "--json").stdout)
@@ -111,7 +111,7 @@ def test_a_bug_in_a_feed_is_recorded_like_any_failure(server, write_config, run_
 def test_a_store_failure_stops_the_run_with_exit_2(server, write_config, run_cli, monkeypatch):
     from newsd.storage import Store
 
-    def full_disk(self, article, source, page=None):
+    def full_disk(self, article, source, page=None, fingerprint=None):
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(Store, "add_article", full_disk)

@@ -453,14 +453,16 @@ def test_a_v1_store_upgrades_in_place_and_keeps_its_data(tmp_path):
     path = tmp_path / "v1.db"
     make_v1_store(path)
     with open_store(path) as store:
-        assert pragma(store, "user_version") == LATEST_VERSION == 2
-        assert {"article_html", "sites", "site_paragraphs"} <= set(store.db.table_names())
+        assert pragma(store, "user_version") == LATEST_VERSION == 3
+        assert {"article_html", "sites", "site_paragraphs", "article_fingerprints", "lsh_bands",
+                "article_revisions"} <= set(store.db.table_names())
         row = queries.article(store.db, 1)
         assert (row["title"], row["text"], len(row["sources"])) == ("Old story", "The archive mentions quagmires.", 1)
         assert [r["id"] for r in queries.search(store.db, "quagmires")] == [1]
         assert store.db["article_html"].count == 0  # pages fetched before v2 were not kept
         new_id, created = store.add_article(article(url="https://e.com/b"), source(1, "g2", "https://e.com/b"))
         assert created and new_id == 2
+        assert queries.article(store.db, 1)["revisions"] == 0 and store.db["article_fingerprints"].count == 0
 
 
 def test_a_failed_v2_migration_leaves_the_v1_store_as_it_was(tmp_path, monkeypatch):

@@ -1,0 +1,73 @@
+"""One story, one row: find the stored story a new text is a copy of.
+
+Three steps, cheapest first (docs/architecture.md#deduplication):
+
+1. the same folded text (``content_hash``): the same story under another URL;
+2. a near copy: stories sharing an LSH band with the text's MinHash
+   signature, whose estimated similarity reaches ``[dedup] near_threshold``;
+3. of those, the first whose facts (numbers, names, dates) agree with the
+   text's (``story_facts``): templated stories that share most words stay apart.
+
+Texts under ``[dedup] min_words`` words are matched only by step 1, and only
+with the same title too: a short text ("Read the full story on our site")
+is no identity on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsd.config import DedupSettings
+from newsd.daemon import fingerprint as fp
+from newsd.daemon.story_facts import same_story
+from newsd.daemon.text import normalise_for_hash, word_count
+from newsd.storage import FingerprintRecord, Store
+
+# Candidates looked at per lookup: enough for every copy of a story, bounded
+# when a common template puts hundreds of stories in the same buckets.
+MAX_CANDIDATES = 20
+# Candidates whose facts are compared, best similarity first.
+MAX_FACT_CHECKS = 5
+
+
+@dataclass(frozen=True)
+class StoryMatch:
+    """The stored story a text belongs to, and how sure the match is."""
+
+    article_id: int
+    similarity: float  # 1.0 for the same text, else the estimated shingle similarity
+
+
+def fingerprint_of(text: str, settings: DedupSettings) -> FingerprintRecord | None:
+    """The text's fingerprint for near lookup; None for a text too short to match near."""
+    if word_count(text) < settings.min_words:
+        return None
+    signature = fp.signature(text)
+    return FingerprintRecord(fp.pack(signature), tuple(fp.band_keys(signature))) if signature else None
+
+
+def find_story(store: Store, title: str | None, text: str, content_hash: str,
+               fingerprint: FingerprintRecord | None, settings: DedupSettings) -> StoryMatch | None:
+    """The stored story this text is a copy of, or None for a new story."""
+    exact = store.article_id_for_hash(content_hash)
+    if exact is not None and (fingerprint is not None or _same_title(store, exact, title)):
+        return StoryMatch(exact, 1.0)
+    if fingerprint is None:
+        return None
+    signature = fp.unpack(fingerprint.signature)
+    scored = sorted(
+        ((fp.similarity(signature, fp.unpack(other)), article_id)
+         for article_id, other in store.near_candidates(fingerprint.band_keys, MAX_CANDIDATES)),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    near = [(score, article_id) for score, article_id in scored if score >= settings.near_threshold][:MAX_FACT_CHECKS]
+    texts = store.story_texts(article_id for _, article_id in near)
+    for score, article_id in near:
+        if article_id in texts and same_story(texts[article_id][1], text):
+            return StoryMatch(article_id, round(score, 3))
+    return None
+
+
+def _same_title(store: Store, article_id: int, title: str | None) -> bool:
+    stored = store.story_texts([article_id]).get(article_id)
+    return stored is not None and bool(title) and normalise_for_hash(stored[0] or "") == normalise_for_hash(title or "")

@@ -1,0 +1,168 @@
+"""One story, one row: copies across URLs, feeds and sites, updates at one URL, templated stories kept apart."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import OTHER_STORIES, SAMPLE, STORY, LocalServer, Response, article_html, rss
+from newsd.daemon import pipeline
+
+FEED = {"Content-Type": "application/rss+xml"}
+HTML = {"Content-Type": "text/html"}
+# A wire story long enough to be matched near (over 50 words), as two sites print it.
+WIRE = STORY + [
+    "The first stretch is due to open next spring, the mayor said, and more districts could follow if the figures on injuries fall as promised.",
+]
+# Another site's copy: its own template and headline, one paragraph cut, one added, a word edited.
+WIRE_COPY = [WIRE[0].replace("heated debate", "fierce debate"), WIRE[1], WIRE[3],
+             "Our reporter will follow the works on the ground over the coming months."]
+
+
+def rows(db: Path, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def serve(server: LocalServer, feed_path: str, items: list[tuple[str, str, list[str]]], site: str = "Test Site") -> str:
+    """A feed of (guid, page path, paragraphs) items, each page served with its story; returns the feed URL."""
+    server.routes[feed_path] = Response(
+        rss([{"title": f"Story {guid}", "guid": guid, "link": server.url(path)} for guid, path, _ in items]),
+        headers=FEED)
+    for guid, path, paragraphs in items:
+        server.routes[path] = Response(article_html(f"Story {guid}", paragraphs, site=site), headers=HTML)
+    return server.url(feed_path)
+
+
+def fetch(run_cli, config: Path) -> None:
+    result = run_cli("--config", str(config), "fetch")
+    assert result.exit_code == 0, result.output
+
+
+def test_the_same_text_under_another_url_in_another_feed_is_one_story(server, write_config, run_cli, tmp_path):
+    one = serve(server, "/one.xml", [("a", "/news/bikes.html", WIRE)])
+    two = serve(server, "/two.xml", [("b", "/syndicated/1234", WIRE)], site="Other Paper")
+    fetch(run_cli, write_config(one, two))
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT count(*) FROM articles") == [(1,)]
+    # the feeds are polled side by side: either page may be the first source
+    assert rows(db, "SELECT count(*), count(similarity), max(similarity) FROM article_sources") == [(2, 1, 1.0)]
+
+
+def test_a_near_copy_from_another_site_is_one_story_with_its_similarity(server, write_config, run_cli, tmp_path):
+    fetch(run_cli, write_config(serve(server, "/one.xml", [("a", "/news/bikes.html", WIRE)])))
+    two = serve(server, "/two.xml", [("b", "/other/bikes", WIRE_COPY)], site="Other Paper")
+    fetch(run_cli, write_config(server.url("/one.xml"), two))
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT count(*) FROM articles") == [(1,)]
+    (similarity,), = rows(db, "SELECT similarity FROM article_sources WHERE canonical_url LIKE '%other%'")
+    assert 0.5 <= similarity < 1.0
+
+
+def test_templated_stories_that_differ_in_their_facts_stay_apart(server, write_config, run_cli, tmp_path):
+    def report(company: str, day: str, revenue: str, change: str, profit: str, eps: str, guide: str) -> list[str]:
+        return [
+            f"{company} reported third-quarter revenue of {revenue} billion dollars on {day}, up {change} percent from a "
+            f"year earlier, ahead of analysts' estimates compiled by the research firm.",
+            f"Net income for the quarter rose to {profit} million dollars, or {eps} dollars a share, the company said in "
+            f"a statement released after the market closed.",
+            f"The company said it expects full-year revenue of about {guide} billion dollars and will pay its regular "
+            f"quarterly dividend to shareholders next month.",
+        ]
+
+    feed = serve(server, "/earnings.xml", [
+        ("acme", "/acme.html", report("Acme", "Tuesday", "4.2", "5", "610", "1.12", "16.5")),
+        ("globex", "/globex.html", report("Globex", "Wednesday", "2.9", "2", "310", "0.84", "11.2")),
+    ])
+    fetch(run_cli, write_config(feed))
+    assert rows(tmp_path / "newsd.db", "SELECT count(*) FROM articles") == [(2,)]
+
+
+def test_two_stories_on_the_same_event_stay_two(tmp_path, write_config, run_cli):
+    """The two seed articles are both about Raqqa deserters: two stories, two rows."""
+    config = write_config((SAMPLE / "feed.xml").as_uri())
+    fetch(run_cli, config)
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT count(*) FROM articles") == [(2,)]
+    assert rows(db, "SELECT count(*) FROM article_sources WHERE similarity IS NOT NULL") == [(0,)]
+
+
+def test_an_update_at_the_same_url_replaces_the_text_and_keeps_the_old_one(server, write_config, run_cli, tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.setattr(pipeline, "REVISIT_AFTER_S", 0)
+    config = write_config(serve(server, "/feed.xml", [("v1", "/story.html", WIRE)]))
+    fetch(run_cli, config)
+    updated = WIRE + ["Update: the council later said the works would start in the quietest district, near the zoo."]
+    serve(server, "/feed.xml", [("v2", "/story.html", updated)])  # the CMS gives the edited story a new GUID
+    fetch(run_cli, config)
+    db = tmp_path / "newsd.db"
+    (text, revisions, updated_at), = rows(db, "SELECT text, revisions, updated_at FROM articles")
+    assert "near the zoo" in text and revisions == 1 and updated_at
+    (revision, old_text), = rows(db, "SELECT revision, text FROM article_revisions")
+    assert revision == 0 and "zoo" not in old_text and WIRE[0] in old_text
+    assert rows(db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'zoo'") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM article_sources") == [(2,)]
+
+
+def test_a_guid_change_with_the_same_url_and_text_adds_only_a_source(server, write_config, run_cli, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setattr(pipeline, "REVISIT_AFTER_S", 0)
+    config = write_config(serve(server, "/feed.xml", [("v1", "/story.html", WIRE)]))
+    fetch(run_cli, config)
+    serve(server, "/feed.xml", [("v1-renamed", "/story.html", WIRE)])
+    fetch(run_cli, config)
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT count(*), max(revisions) FROM articles") == [(1, 0)]
+    assert rows(db, "SELECT count(*) FROM article_revisions") == [(0,)]
+    assert sorted(rows(db, "SELECT guid FROM article_sources")) == [("v1",), ("v1-renamed",)]
+
+
+def test_a_stored_url_is_not_fetched_again_while_its_text_is_young(server, write_config, run_cli, tmp_path):
+    config = write_config(serve(server, "/feed.xml", [("v1", "/story.html", WIRE)]))
+    fetch(run_cli, config)
+    serve(server, "/feed.xml", [("v2", "/story.html", WIRE)])
+    fetch(run_cli, config)
+    assert len(server.requests_to("/story.html")) == 1
+
+
+def test_short_texts_match_only_with_the_same_text_and_title(server, write_config, run_cli, tmp_path):
+    teaser = "Read the full story on our website."
+    server.routes["/feed.xml"] = Response(rss([
+        {"title": "Storm warning", "guid": "s1", "description": teaser},
+        {"title": "Election result", "guid": "s2", "description": teaser},
+        {"title": "Storm warning", "guid": "s3", "description": teaser},
+    ]), headers=FEED)
+    fetch(run_cli, write_config(server.url("/feed.xml")))
+    db = tmp_path / "newsd.db"
+    assert sorted(rows(db, "SELECT title FROM articles")) == [("Election result",), ("Storm warning",)]
+
+
+@pytest.mark.parametrize("declared, stored_as", [
+    ("/news/bikes", "/news/bikes"),  # the page's own canonical URL wins over the link it was reached by
+    # another site's claim is ignored: the link, canonicalised (its AMP marker gone), names the story
+    ("https://elsewhere.example/news/bikes", "/bikes-12"),
+    ("/", "/bikes-12"),  # a template that declares the home page on every article is ignored
+])
+def test_rel_canonical_names_the_story_only_on_its_own_site(server, write_config, run_cli, tmp_path, declared,
+                                                           stored_as):
+    feed = serve(server, "/feed.xml", [("a", "/amp/bikes-12", WIRE)])
+    href = declared if declared.startswith("http") else server.url(declared)
+    page = article_html("Story a", WIRE).replace("</head>", f'<link rel="canonical" href="{href}"></head>')
+    server.routes["/amp/bikes-12"] = Response(page, headers=HTML)
+    fetch(run_cli, write_config(feed))
+    (url,), = rows(tmp_path / "newsd.db", "SELECT url FROM articles")
+    assert url == server.url(stored_as)
+
+
+def test_configured_tracking_parameters_do_not_make_a_new_story(server, write_config, run_cli, tmp_path):
+    server.routes["/feed.xml"] = Response(rss([
+        {"title": "Bikes", "guid": "a", "link": server.url("/story.html?ref=homepage")},
+        {"title": "Bikes", "guid": "b", "link": server.url("/story.html?ref=newsletter")},
+    ]), headers=FEED)
+    server.routes["/story.html"] = Response(article_html("Bikes", OTHER_STORIES[1]), headers=HTML)
+    fetch(run_cli, write_config(server.url("/feed.xml"), extra='[dedup]\ntracking_params = ["ref"]\n'))
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT url FROM articles") == [(server.url("/story.html"),)]
+    assert len(server.requests_to("/story.html")) == 1

@@ -1,0 +1,138 @@
+"""MinHash fingerprints, the facts check for templated stories, and the store's LSH index."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from conftest import OTHER_STORIES, STORY
+from newsd.config import DedupSettings
+from newsd.daemon import fingerprint as fp
+from newsd.daemon.dedup import fingerprint_of
+from newsd.daemon.story_facts import same_story, swapped_facts
+from newsd.storage import ArticleRecord, SourceRecord, open_store
+
+LONG = " ".join(STORY + OTHER_STORIES[0] + OTHER_STORIES[1])
+
+
+def jaccard(first: str, second: str) -> float:
+    a, b = fp.shingle_hashes(first), fp.shingle_hashes(second)
+    return len(a & b) / len(a | b)
+
+
+def test_the_same_text_has_similarity_one_whatever_its_case_and_punctuation():
+    assert fp.similarity(fp.signature(LONG), fp.signature(LONG.upper().replace(",", " ;"))) == 1.0
+
+
+def test_unrelated_texts_have_similarity_near_zero():
+    assert fp.similarity(fp.signature(" ".join(STORY)), fp.signature(" ".join(OTHER_STORIES[3]))) < 0.1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_similarity_estimates_the_shingle_jaccard(seed):
+    rng = random.Random(seed)
+    words = LONG.split()
+    edited = [w if rng.random() > 0.08 else "edited" for w in words][: len(words) - rng.randrange(40)]
+    copy = " ".join(edited)
+    assert abs(fp.similarity(fp.signature(LONG), fp.signature(copy)) - jaccard(LONG, copy)) < 0.12
+
+
+def test_a_text_without_words_has_no_signature_and_matches_nothing():
+    assert fp.signature(" ... ") == () and fp.band_keys(()) == [] and fp.similarity((), fp.signature(LONG)) == 0.0
+
+
+def test_signatures_pack_to_512_bytes_and_back():
+    sig = fp.signature(LONG)
+    assert len(fp.pack(sig)) == 512 and fp.unpack(fp.pack(sig)) == sig
+
+
+def test_band_keys_are_one_per_band_and_the_same_on_every_run():
+    keys = fp.band_keys(fp.signature(LONG))
+    assert len(keys) == fp.BANDS == 32 and keys == fp.band_keys(fp.signature(LONG))
+    assert all(-(2 ** 63) <= k < 2 ** 63 for k in keys)
+
+
+def test_short_texts_get_no_fingerprint():
+    assert fingerprint_of(" ".join(["word"] * 49), DedupSettings()) is None
+    assert fingerprint_of(LONG, DedupSettings()) is not None
+
+
+# -- the facts check --------------------------------------------------------------
+
+MATCH = ("Bayern Munich beat Borussia Dortmund 3-1 on Saturday, with Harry Kane scoring twice before half-time "
+         "in front of 75,000 fans at the Allianz Arena. Dortmund pulled one back through Karim Adeyemi in the "
+         "62nd minute, but Leroy Sane sealed the win late on. The result leaves Bayern four points clear at the top.")
+OTHER_MATCH = ("RB Leipzig beat Eintracht Frankfurt 2-0 on Saturday, with Lois Openda scoring twice before half-time "
+               "in front of 47,000 fans at the Red Bull Arena. Frankfurt pulled one back through Omar Marmoush in "
+               "the 71st minute, but Xavi Simons sealed the win late on. The result leaves Leipzig two points clear in third.")
+
+
+def test_match_reports_from_one_template_are_different_stories():
+    swapped, shared = swapped_facts(MATCH, OTHER_MATCH)
+    assert swapped >= 8 and not same_story(MATCH, OTHER_MATCH)
+
+
+def test_an_updated_figure_and_an_added_paragraph_keep_the_story():
+    update = MATCH.replace("75,000", "75,024") + "\n\nCoach Vincent Kompany praised his side's pressing after the match."
+    assert same_story(MATCH, update)
+
+
+def test_a_truncated_teaser_and_another_dateline_keep_the_story():
+    assert same_story(MATCH, "MUNICH (dpa) - " + MATCH[: len(MATCH) // 2])
+
+
+def test_a_story_with_no_figures_at_all_keeps_matching_its_copy():
+    assert same_story(" ".join(STORY), " ".join(STORY).replace("heated", "fierce"))
+
+
+# -- the store's index ----------------------------------------------------------------
+
+
+def article(url: str, text: str) -> ArticleRecord:
+    return ArticleRecord(url=url, title="T", text=text, authors=(), published_at=None, fetched_at="2025-06-10T06:00:00Z",
+                         language="en", site_name=None, word_count=len(text.split()), content_hash=url,
+                         text_source="page")
+
+
+def source(feed_id: int, key: str) -> SourceRecord:
+    return SourceRecord(feed_id=feed_id, entry_key=key, url=None, canonical_url=None, guid=key, title="T",
+                        seen_at="2025-06-10T06:00:00Z")
+
+
+@pytest.fixture
+def store(tmp_path):
+    with open_store(tmp_path / "s.db") as opened:
+        opened.upsert_feed("https://e.com/rss", None, (), True, "cli")
+        yield opened
+
+
+def test_near_candidates_are_found_through_a_shared_band(store):
+    settings = DedupSettings()
+    stored, _ = store.add_article(article("https://e.com/a", LONG), source(1, "a"), None, fingerprint_of(LONG, settings))
+    store.add_article(article("https://e.com/b", " ".join(OTHER_STORIES[4] * 2)), source(1, "b"), None,
+                      fingerprint_of(" ".join(OTHER_STORIES[4] * 2), settings))
+    copy = fingerprint_of(LONG.replace("heated debate", "fierce debate"), settings)
+    assert copy is not None
+    assert [article_id for article_id, _ in store.near_candidates(copy.band_keys)] == [stored]
+
+
+def test_a_replaced_fingerprint_leaves_no_stale_band(store):
+    settings = DedupSettings()
+    first = fingerprint_of(LONG, settings)
+    article_id, _ = store.add_article(article("https://e.com/a", LONG), source(1, "a"), None, first)
+    second_text = " ".join(OTHER_STORIES[5] * 2)
+    store.set_fingerprint(article_id, fingerprint_of(second_text, settings))
+    assert store.near_candidates(first.band_keys) == []
+    assert store.db.execute("SELECT count(*) FROM lsh_bands").fetchone()[0] == fp.BANDS
+    store.set_fingerprint(article_id, None)
+    assert store.db.execute("SELECT count(*) FROM lsh_bands").fetchone()[0] == 0
+
+
+def test_a_revision_keeps_the_earlier_text(store):
+    article_id, _ = store.add_article(article("https://e.com/a", "First text."), source(1, "a"))
+    assert store.revise_article(article_id, article("https://e.com/a", "Second text."), None, "2025-06-11T06:00:00Z") == 1
+    assert store.revise_article(article_id, article("https://e.com/a", "Third text."), None, "2025-06-12T06:00:00Z") == 2
+    assert [(r["revision"], r["text"], r["replaced_at"]) for r in store.revisions(article_id)] == [
+        (0, "First text.", "2025-06-11T06:00:00Z"), (1, "Second text.", "2025-06-12T06:00:00Z")]
+    assert store.db.execute("SELECT text, revisions FROM articles").fetchone() == ("Third text.", 2)
