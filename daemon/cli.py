@@ -193,7 +193,13 @@ def show(app: AppContext, article_id: int, fmt: str) -> None:
     click.echo(f"Sources ({len(row['sources'])}):")
     for src in row["sources"]:
         where = src["url"] or src["guid"] or "(no link)"
-        click.echo(f"  - {src['feed_name'] or src['feed_url'] or '(removed feed)'}: {where} (seen {src['seen_at']})")
+        match = "" if src["similarity"] is None else f", similarity {src['similarity']:.2f}"
+        click.echo(f"  - {src['feed_name'] or src['feed_url'] or '(removed feed)'}: {where} (seen {src['seen_at']}{match})")
+    if row["revisions_kept"]:
+        click.echo(f"Earlier texts ({len(row['revisions_kept'])}; the current one is revision {row['revisions']}):")
+        for rev in row["revisions_kept"]:
+            click.echo(f"  - revision {rev['revision']}: {rev['chars']} characters, stored {rev['stored_at']}, "
+                       f"replaced {rev['replaced_at']}")
     click.echo()
     click.echo(row["text"])
 
@@ -202,16 +208,23 @@ def show(app: AppContext, article_id: int, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
 @pass_app
 def stats(app: AppContext, fmt: str) -> None:
-    """Counts of feeds, articles and sources, overall and per feed."""
+    """Counts of feeds, stories and their appearances, overall and per feed."""
     data = queries.stats(app.store.db)
     if fmt == "json":
         echo_json(data)
         return
     click.echo(f"Store: {app.store.path}")
     click.echo(
-        f"Feeds: {data['feeds']} ({data['feeds_enabled']} enabled)   Articles: {data['articles']}   "
-        f"Sources: {data['sources']}   Polls: {data['polls']}"
+        f"Feeds: {data['feeds']} ({data['feeds_enabled']} enabled)   Articles: {data['articles']} stories   "
+        f"Sources: {data['sources']} appearances   Polls: {data['polls']}"
     )
+    click.echo(
+        f"Stories seen more than once: {data['stories_seen_more_than_once']}   "
+        f"Near copies merged: {data['near_copies']}   Updated at their URL: {data['articles_updated']}"
+    )
+    if data["without_fingerprint"]:
+        click.echo(f"{plural(data['without_fingerprint'], 'article')} stored before deduplication have no "
+                   "fingerprint: run 'newsd dedup --rebuild' so new copies of them are recognised.")
     if data["per_feed"]:
         click.echo()
         click.echo(render_table(data["per_feed"], ["id", "articles", "sources", "last_status", "error_count", "url"], wide="url"))

@@ -52,7 +52,7 @@ def reextract(app: AppContext, feed: str | None, since: str | None, dry_run: boo
     with click.progressbar(length=total, label="Re-extracting", file=sys.stderr,
                            show_pos=True, hidden=not show_progress) as bar:
         summary = run_reextract(store, app.settings.site_learning, feed_id, since_utc, on_progress=bar.update,
-                                rules_for=app.settings.rules_for, dry_run=dry_run)
+                                rules_for=app.settings.rules_for, dry_run=dry_run, dedup=app.settings.dedup)
     if as_json:
         echo_json({**summary.as_dict(), "dry_run": dry_run})
     else:

@@ -18,9 +18,10 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from newsd.config import SiteLearningSettings
+from newsd.config import DedupSettings, SiteLearningSettings
 from newsd.config.rules import RuleSet, default_ruleset
 from newsd.daemon.dates import clamp_future
+from newsd.daemon.dedup import fingerprint_of
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.pipeline import choose_text
 from newsd.daemon.site_learning import learned_paragraphs, paragraph_keys, remove_site_boilerplate, site_of
@@ -135,8 +136,10 @@ def extract_again(store: Store, stored: StoredPage, learning: SiteLearningSettin
 def reextract(store: Store, learning: SiteLearningSettings, feed_id: int | None = None, since: str | None = None,
               on_progress: Callable[[int], None] | None = None, batch_size: int = BATCH_SIZE,
               rules_for: Callable[[str | None, str | None], RuleSet] | None = None,
-              dry_run: bool = False) -> ReextractSummary:
+              dry_run: bool = False, dedup: DedupSettings = DedupSettings()) -> ReextractSummary:
     """Re-extract the selected articles' kept pages and write what changed (nothing when ``dry_run``).
+
+    A changed text gets a new fingerprint, so later copies are compared with the text as it is now.
 
     ``rules_for(feed URL, page URL)`` gives the boilerplate rules of an
     article (the config's overrides); the shipped rules when None.
@@ -164,7 +167,8 @@ def reextract(store: Store, learning: SiteLearningSettings, feed_id: int | None 
                 summary.changed += 1
                 updates[stored.article["id"]] = new
         if not dry_run:
-            store.update_articles(updates)  # one short transaction per batch
+            fingerprints = {article_id: fingerprint_of(new.text, dedup) for article_id, new in updates.items()}
+            store.update_articles(updates, fingerprints)  # one short transaction per batch
         if on_progress:
             on_progress(len(batch))
     summary.duration_s = time.monotonic() - started

@@ -64,23 +64,32 @@ def article(db: Database, article_id: int) -> dict:
     row = _decode(rows[0])
     row["sources"] = list(
         db.query(
-            "SELECT s.url, s.guid, s.title, s.seen_at, f.url AS feed_url, f.name AS feed_name"
+            "SELECT s.url, s.guid, s.title, s.seen_at, s.similarity, f.url AS feed_url, f.name AS feed_name"
             " FROM article_sources s LEFT JOIN feeds f ON f.id = s.feed_id"
             " WHERE s.article_id = ? ORDER BY s.seen_at, s.id",
             [article_id],
         )
     )
+    row["revisions_kept"] = list(db.query(
+        "SELECT revision, title, stored_at, replaced_at, length(text) AS chars FROM article_revisions"
+        " WHERE article_id = ? ORDER BY revision", [article_id]))
     return row
 
 
 def stats(db: Database) -> dict:
-    """Counts of feeds, articles and sources, overall and per feed."""
+    """Counts of feeds, stories (articles) and their appearances (sources), overall and per feed."""
     totals = next(
         db.query(
             "SELECT (SELECT count(*) FROM feeds) AS feeds,"
             " (SELECT count(*) FROM feeds WHERE enabled = 1) AS feeds_enabled,"
             " (SELECT count(*) FROM articles) AS articles,"
             " (SELECT count(*) FROM article_sources) AS sources,"
+            " (SELECT count(*) FROM (SELECT 1 FROM article_sources GROUP BY article_id HAVING count(*) > 1))"
+            "   AS stories_seen_more_than_once,"
+            " (SELECT count(*) FROM article_sources WHERE similarity < 1) AS near_copies,"
+            " (SELECT count(*) FROM articles WHERE revisions > 0) AS articles_updated,"
+            " (SELECT count(*) FROM articles a WHERE word_count >= 50 AND NOT EXISTS"
+            "   (SELECT 1 FROM article_fingerprints p WHERE p.article_id = a.id)) AS without_fingerprint,"
             " (SELECT count(*) FROM fetch_log) AS polls"
         )
     )

@@ -166,3 +166,35 @@ def test_configured_tracking_parameters_do_not_make_a_new_story(server, write_co
     db = tmp_path / "newsd.db"
     assert rows(db, "SELECT url FROM articles") == [(server.url("/story.html"),)]
     assert len(server.requests_to("/story.html")) == 1
+
+
+def test_show_lists_every_source_with_its_similarity_and_stats_counts_copies(server, write_config, run_cli, tmp_path):
+    fetch(run_cli, write_config(serve(server, "/one.xml", [("a", "/news/bikes.html", WIRE)])))
+    config = write_config(server.url("/one.xml"), serve(server, "/two.xml", [("b", "/other/bikes", WIRE_COPY)]))
+    fetch(run_cli, config)
+    shown = run_cli("--config", str(config), "show", "1").output
+    assert "Sources (2):" in shown and "/news/bikes.html" in shown and "similarity 0." in shown
+    stats = run_cli("--config", str(config), "stats").output
+    assert "Articles: 1 stories" in stats and "Sources: 2 appearances" in stats
+    assert "Stories seen more than once: 1" in stats and "Near copies merged: 1" in stats
+
+
+def test_reextract_refreshes_the_fingerprint_of_a_changed_text(server, write_config, run_cli, tmp_path):
+    from newsd.daemon import fingerprint as fp
+
+    line = "Gazette readers met the mayor at the market hall on Friday morning."
+    page = article_html("Story a", WIRE).replace("</p>\n<p>The first", f"</p>\n<p>{line}</p>\n<p>The first")
+    server.routes["/feed.xml"] = Response(rss([{"title": "Story a", "guid": "a", "link": server.url("/a.html")}]),
+                                          headers=FEED)
+    server.routes["/a.html"] = Response(page, headers=HTML)
+    config = write_config(server.url("/feed.xml"))
+    fetch(run_cli, config)
+    db = tmp_path / "newsd.db"
+    (before,), = rows(db, "SELECT signature FROM article_fingerprints")
+    rule = "[[boilerplate.rules]]\nname = \"gazette\"\npatterns = ['^Gazette readers met']\n"
+    config = write_config(server.url("/feed.xml"), extra=rule)
+    assert run_cli("--config", str(config), "reextract").exit_code == 0
+    (text,), = rows(db, "SELECT text FROM articles")
+    (after,), = rows(db, "SELECT signature FROM article_fingerprints")
+    assert "Gazette" not in text
+    assert after != before and fp.unpack(after) == fp.signature(text)
