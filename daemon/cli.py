@@ -18,6 +18,7 @@ from newsd.daemon import __version__
 from newsd.daemon.cli_context import AppContext, FatalError, NewsdGroup, find_feed, parse_since, pass_app
 from newsd.daemon.cli_feeds import feeds
 from newsd.daemon.cli_extract import extract_command
+from newsd.daemon.cli_dedup import dedup
 from newsd.daemon.cli_reextract import reextract
 from newsd.daemon.output import echo_json, echo_jsonl, render_table
 from newsd.daemon.pipeline import FeedOutcome, RunSummary, run_fetch
@@ -277,6 +278,7 @@ def config_init(path: Path, force: bool) -> None:
 
 cli.add_command(feeds)
 cli.add_command(reextract)
+cli.add_command(dedup)
 cli.add_command(extract_command)
 
 

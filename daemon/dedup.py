@@ -47,10 +47,14 @@ def fingerprint_of(text: str, settings: DedupSettings) -> FingerprintRecord | No
 
 
 def find_story(store: Store, title: str | None, text: str, content_hash: str,
-               fingerprint: FingerprintRecord | None, settings: DedupSettings) -> StoryMatch | None:
-    """The stored story this text is a copy of, or None for a new story."""
+               fingerprint: FingerprintRecord | None, settings: DedupSettings,
+               itself: int | None = None) -> StoryMatch | None:
+    """The stored story this text is a copy of, or None for a new story.
+
+    ``itself``: the text's own article id, when it is stored already (a rebuild).
+    """
     exact = store.article_id_for_hash(content_hash)
-    if exact is not None and (fingerprint is not None or _same_title(store, exact, title)):
+    if exact is not None and exact != itself and (fingerprint is not None or _same_title(store, exact, title)):
         return StoryMatch(exact, 1.0)
     if fingerprint is None:
         return None

@@ -416,6 +416,32 @@ class Store:
         rows = self.db.execute(f"SELECT id, title, text FROM articles WHERE id IN ({marks})", ids).fetchall()
         return {article_id: (title, text) for article_id, title, text in rows}
 
+    def clear_fingerprints(self) -> None:
+        """Forget every fingerprint and LSH key (``newsd dedup --rebuild`` computes them again)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM lsh_bands")
+            self.db.execute("DELETE FROM article_fingerprints")
+
+    def stories_after(self, after_id: int, limit: int) -> list[tuple[int, str | None, str, str]]:
+        """(id, title, text, content_hash) of up to ``limit`` stories with an id above ``after_id``, in id order."""
+        return self.db.execute("SELECT id, title, text, content_hash FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                               [after_id, limit]).fetchall()
+
+    def set_content_hash(self, article_id: int, content_hash: str) -> None:
+        self.db.execute("UPDATE articles SET content_hash = ? WHERE id = ?", [content_hash, article_id])
+
+    def merge_story(self, duplicate_id: int, story_id: int, similarity: float) -> None:
+        """Make a stored duplicate another appearance of ``story_id``: its sources move, the duplicate goes.
+
+        The duplicate's own first source gets ``similarity``; its page,
+        fingerprint and revisions are deleted with it (the story keeps its own).
+        """
+        with self.transaction():
+            self.db.execute("UPDATE article_sources SET similarity = coalesce(similarity, ?), article_id = ?"
+                            " WHERE article_id = ?", [similarity, story_id, duplicate_id])
+            self.set_fingerprint(duplicate_id, None)
+            self.db.execute("DELETE FROM articles WHERE id = ?", [duplicate_id])
+
     def set_fingerprint(self, article_id: int, fingerprint: FingerprintRecord | None) -> None:
         """Replace a story's fingerprint and LSH keys (None: it has none, a text too short to match near)."""
         with self.transaction():

@@ -198,3 +198,32 @@ def test_reextract_refreshes_the_fingerprint_of_a_changed_text(server, write_con
     (after,), = rows(db, "SELECT signature FROM article_fingerprints")
     assert "Gazette" not in text
     assert after != before and fp.unpack(after) == fp.signature(text)
+
+
+def test_dedup_rebuild_fingerprints_an_old_store_and_merges_its_copies(server, write_config, run_cli, tmp_path):
+    one = serve(server, "/one.xml", [("a", "/news/bikes.html", WIRE), ("t", "/news/tram.html", OTHER_STORIES[0] * 2)])
+    two = serve(server, "/two.xml", [("b", "/other/bikes", WIRE_COPY)], site="Other Paper")
+    config = write_config(one, two, extra="[dedup]\nnear_threshold = 0.99\n")  # too strict to merge the copy
+    fetch(run_cli, config)
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT count(*) FROM articles") == [(3,)]
+    with sqlite3.connect(db) as conn:  # as a store made before deduplication left it
+        conn.execute("DELETE FROM article_fingerprints")
+        conn.execute("DELETE FROM lsh_bands")
+    config = write_config(one, two)
+    assert "3 articles stored before deduplication" in run_cli("--config", str(config), "stats").output
+    result = run_cli("--config", str(config), "dedup", "--rebuild", "--json")
+    assert result.exit_code == 0, result.output
+    assert '"merged": 1' in result.output and '"stories": 3' in result.output
+    assert rows(db, "SELECT count(*) FROM articles") == [(2,)]
+    assert rows(db, "SELECT count(*) FROM article_fingerprints") == [(2,)]
+    (bikes_id,), = rows(db, "SELECT id FROM articles WHERE url LIKE '%bikes%'")
+    assert rows(db, "SELECT count(*) FROM article_sources WHERE article_id = ?", bikes_id) == [(2,)]
+    assert rows(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'bicycle'") == [(1,)]
+    again = run_cli("--config", str(config), "dedup", "--rebuild", "--json")
+    assert '"merged": 0' in again.output  # a second run finds nothing more
+
+
+def test_dedup_without_rebuild_says_what_to_do(tmp_path, run_cli):
+    result = run_cli("--db", str(tmp_path / "x.db"), "dedup")
+    assert result.exit_code == 2 and "--rebuild" in result.output
