@@ -3,8 +3,9 @@
 Three steps, cheapest first (docs/architecture.md#deduplication):
 
 1. the same folded text (``content_hash``): the same story under another URL;
-2. a near copy: stories sharing an LSH band with the text's MinHash
-   signature, whose estimated similarity reaches ``[dedup] near_threshold``;
+2. a near copy: stories sharing an LSH band (or the opening words) with the
+   text's MinHash signature, whose estimated similarity, or containment of
+   the shorter text in the longer (a teaser), reaches ``[dedup] near_threshold``;
 3. of those, the first whose facts (numbers, names, dates) agree with the
    text's (``story_facts``): templated stories that share most words stay apart.
 
@@ -43,7 +44,10 @@ def fingerprint_of(text: str, settings: DedupSettings) -> FingerprintRecord | No
     if word_count(text) < settings.min_words:
         return None
     signature = fp.signature(text)
-    return FingerprintRecord(fp.pack(signature), tuple(fp.band_keys(signature))) if signature else None
+    if not signature:
+        return None
+    lead = fp.lead_key(text)
+    return FingerprintRecord(fp.pack(signature), tuple(fp.band_keys(signature)) + ((lead,) if lead is not None else ()))
 
 
 def find_story(store: Store, title: str | None, text: str, content_hash: str,
@@ -59,15 +63,21 @@ def find_story(store: Store, title: str | None, text: str, content_hash: str,
     if fingerprint is None:
         return None
     signature = fp.unpack(fingerprint.signature)
-    scored = sorted(
-        ((fp.similarity(signature, fp.unpack(other)), article_id)
-         for article_id, other in store.near_candidates(fingerprint.band_keys, MAX_CANDIDATES)),
-        key=lambda pair: (-pair[0], pair[1]),
-    )
-    near = [(score, article_id) for score, article_id in scored if score >= settings.near_threshold][:MAX_FACT_CHECKS]
-    texts = store.story_texts(article_id for _, article_id in near)
-    for score, article_id in near:
-        if article_id in texts and same_story(texts[article_id][1], text):
+    candidates = store.near_candidates(fingerprint.band_keys, MAX_CANDIDATES)
+    texts = store.story_texts(article_id for article_id, _ in candidates)
+    size = len(fp.words(text))
+    scored = []
+    for article_id, other in candidates:
+        if article_id not in texts:
+            continue
+        jaccard = fp.similarity(signature, fp.unpack(other))
+        # a teaser lies inside its story: how much of the shorter text the longer holds counts too
+        score = max(jaccard, fp.containment(jaccard, size, len(fp.words(texts[article_id][1]))))
+        if score >= settings.near_threshold:
+            scored.append((score, article_id))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    for score, article_id in scored[:MAX_FACT_CHECKS]:
+        if same_story(texts[article_id][1], text):
             return StoryMatch(article_id, round(score, 3))
     return None
 

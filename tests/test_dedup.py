@@ -61,6 +61,16 @@ def test_a_near_copy_from_another_site_is_one_story_with_its_similarity(server, 
     assert 0.5 <= similarity < 1.0
 
 
+def test_a_teaser_of_a_stored_story_is_another_appearance_of_it(server, write_config, run_cli, tmp_path):
+    fetch(run_cli, write_config(serve(server, "/one.xml", [("a", "/news/bikes.html", WIRE + OTHER_STORIES[2])])))
+    teaser = serve(server, "/two.xml", [("b", "/brief/bikes", WIRE[:2])], site="Other Paper")
+    fetch(run_cli, write_config(server.url("/one.xml"), teaser))
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT count(*) FROM articles") == [(1,)]
+    (similarity,), = rows(db, "SELECT similarity FROM article_sources WHERE canonical_url LIKE '%brief%'")
+    assert similarity >= 0.5
+
+
 def test_templated_stories_that_differ_in_their_facts_stay_apart(server, write_config, run_cli, tmp_path):
     def report(company: str, day: str, revenue: str, change: str, profit: str, eps: str, guide: str) -> list[str]:
         return [

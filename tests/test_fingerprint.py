@@ -53,6 +53,14 @@ def test_band_keys_are_one_per_band_and_the_same_on_every_run():
     assert all(-(2 ** 63) <= k < 2 ** 63 for k in keys)
 
 
+def test_a_teaser_lies_inside_its_story():
+    full = fp.shingle_hashes(LONG)
+    teaser = " ".join(LONG.split()[:60])
+    jaccard = fp.similarity(fp.signature(LONG), fp.signature(teaser))
+    assert jaccard < 0.5 < fp.containment(jaccard, len(fp.shingle_hashes(teaser)), len(full))
+    assert fp.lead_key(teaser) == fp.lead_key(LONG) != fp.lead_key(" ".join(LONG.split()[1:]))
+
+
 def test_short_texts_get_no_fingerprint():
     assert fingerprint_of(" ".join(["word"] * 49), DedupSettings()) is None
     assert fingerprint_of(LONG, DedupSettings()) is not None
@@ -121,10 +129,10 @@ def test_a_replaced_fingerprint_leaves_no_stale_band(store):
     settings = DedupSettings()
     first = fingerprint_of(LONG, settings)
     article_id, _ = store.add_article(article("https://e.com/a", LONG), source(1, "a"), None, first)
-    second_text = " ".join(OTHER_STORIES[5] * 2)
-    store.set_fingerprint(article_id, fingerprint_of(second_text, settings))
+    second = fingerprint_of(" ".join(OTHER_STORIES[5] * 2), settings)
+    store.set_fingerprint(article_id, second)
     assert store.near_candidates(first.band_keys) == []
-    assert store.db.execute("SELECT count(*) FROM lsh_bands").fetchone()[0] == fp.BANDS
+    assert store.db.execute("SELECT count(*) FROM lsh_bands").fetchone()[0] == len(second.band_keys) == fp.BANDS + 1
     store.set_fingerprint(article_id, None)
     assert store.db.execute("SELECT count(*) FROM lsh_bands").fetchone()[0] == 0
 

@@ -1,0 +1,384 @@
+"""Benchmark newsd's deduplication: quality of "same story" decisions, and the cost of a lookup as the store grows.
+
+    NEWSD_SHARED=../shared python bench/dedup.py                 # both parts
+    python bench/dedup.py --part quality --stories 80           # labelled set only
+    python bench/dedup.py --part cost --sizes 10000,100000      # index cost only
+
+Part 1, quality. A labelled set is built from the dev pages of
+../shared/eval/extraction (read from there, never copied). For each story
+(a dev page with at least 150 words of expected text):
+
+* the original page, at its own URL;
+* copies, each as another site would print it (its own template, headline
+  and boilerplate): the same text; a paragraph added; a paragraph cut; about
+  5% of the words edited; a truncated teaser (the first 40%); and the
+  original page again under a tracking-parameter URL;
+* a templated sibling, a different story: the same text with every number,
+  capitalised name, weekday and month replaced (what earnings reports,
+  match results and weather stories from one template look like);
+* distinct stories on the same topic: for each story, the other dev page
+  whose text shares the most words with it.
+
+All of it is served from a local HTTP server (127.0.0.1) as feeds and pages
+and goes through newsd's real pipeline (`fetch_feeds`) into a fresh store.
+Then every pair of pages is a "same story" decision: the store put them in
+one article or not. Precision and recall are over the pairs; the templated
+and same-topic pairs are reported apart (every one merged is an error).
+
+Part 2, cost. A store is filled with N synthetic stories (random
+fingerprints, so a new story finds no copy, the common case), then 1,000
+real dev texts are looked up and inserted as newsd does it: `find_story` and
+`Store.add_article` with the fingerprint, each in its own transaction. The
+median milliseconds at each N, the growth from the previous N, and the
+process's peak memory are printed. The fingerprint itself (MinHash of the
+text) is timed apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import itertools
+import json
+import os
+import random
+import re
+import resource
+import statistics
+import struct
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MIN_WORDS = 150
+VARIANTS = ("same-text", "paragraph-added", "paragraph-cut", "words-edited", "teaser", "tracking-url")
+BOILERPLATE = [
+    "Follow us on social media for the latest news and updates.",
+    "Sign up for our morning newsletter and never miss a story.",
+    "Support independent journalism: become a member today.",
+    "Comments are closed for this article.",
+]
+FILLER = [
+    "Officials said further details would be released later in the week, once the review had been completed.",
+    "Local residents told reporters they had been following the developments closely for several months.",
+    "The announcement came after a series of meetings between the parties involved, according to people familiar with the talks.",
+]
+NAMES = ["Halvorsen", "Okafor", "Lindqvist", "Moreau", "Castellano", "Novak", "Brennan", "Takahashi", "Ferreira",
+         "Kowalczyk", "Whitfield", "Achterberg", "Delacroix", "Marchetti", "Szabo", "Oyelaran"]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+
+
+def eval_dir() -> Path:
+    shared = os.environ.get("NEWSD_SHARED")
+    return (Path(shared) if shared else REPO.parent / "shared") / "eval" / "extraction"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One page of the labelled set."""
+
+    path: str  # where the local server serves it (query included)
+    story: str  # the truth: pages with the same story id are one story
+    kind: str  # original, a variant name, templated, same-topic
+    html: str
+    title: str
+
+
+def page(title: str, paragraphs: list[str], site: str, rng: random.Random) -> str:
+    """Another site's template around a story, with its own boilerplate inside the article."""
+    body = list(paragraphs)
+    body.insert(min(len(body), rng.randrange(2, 5)), rng.choice(BOILERPLATE))
+    body.append(rng.choice(BOILERPLATE))
+    inner = "\n".join(f"<p>{escape(p)}</p>" for p in body)
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)} | {site}</title>'
+            f'<meta property="og:site_name" content="{site}"></head><body><header><nav><a href="/">{site}</a> '
+            f'<a href="/world">World</a></nav></header><main><article class="story-{rng.randrange(1000)}">'
+            f"<h1>{escape(title)}</h1><div class=\"body\">{inner}</div></article></main>"
+            f"<footer><p>© {site}</p></footer></body></html>")
+
+
+def edit_words(paragraphs: list[str], rng: random.Random, share: float = 0.05) -> list[str]:
+    out = []
+    for paragraph in paragraphs:
+        words = paragraph.split()
+        out.append(" ".join(rng.choice(["however", "reportedly", "also", "still"]) if rng.random() < share else w
+                            for w in words))
+    return out
+
+
+def templated(paragraphs: list[str], rng: random.Random) -> list[str]:
+    """The same template with other facts: numbers, names, weekdays and months replaced throughout."""
+    names: dict[str, str] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return "".join(str(rng.randrange(10)) if c.isdigit() else c for c in match.group())
+
+    def name(match: re.Match[str]) -> str:
+        word = match.group()
+        if word in WEEKDAYS:
+            return rng.choice([d for d in WEEKDAYS if d != word])
+        if word in MONTHS:
+            return rng.choice([m for m in MONTHS if m != word])
+        return names.setdefault(word, rng.choice(NAMES))
+
+    out = []
+    for paragraph in paragraphs:
+        paragraph = re.sub(r"\d[\d.,]*", number, paragraph)
+        # capitalised words inside sentences: names of people, places, companies
+        paragraph = re.sub(r"(?<=[a-z,;] )[A-Z][a-z]+", name, paragraph)
+        out.append(paragraph)
+    return out
+
+
+def words_of(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.casefold()) if len(w) > 3}
+
+
+def labelled_set(stories: int, seed: int) -> list[Item]:
+    rng = random.Random(seed)
+    pages = [json.loads(line) for line in (eval_dir() / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    usable = [p for p in pages if len(p["expected_text"].split()) >= MIN_WORDS and p.get("url")]
+    rng.shuffle(usable)
+    chosen = usable[:stories]
+    vocab = {p["id"]: words_of(p["expected_text"]) for p in usable}
+    items: list[Item] = []
+    topic_used: set[str] = {p["id"] for p in chosen}
+    for n, record in enumerate(chosen):
+        html = gzip.open(eval_dir() / record["html_path"]).read().decode("utf-8", "replace")
+        paragraphs = [" ".join(p.split()) for p in record["expected_text"].split("\n") if p.strip()]
+        title = record.get("title") or paragraphs[0][:60]
+        story = f"s{n}"
+        items.append(Item(f"/site0/{n}/story.html", story, "original", html, title))
+        variants = {
+            "same-text": paragraphs,
+            "paragraph-added": paragraphs[: len(paragraphs) // 2] + [rng.choice(FILLER)] + paragraphs[len(paragraphs) // 2:],
+            "paragraph-cut": [p for i, p in enumerate(paragraphs) if i != len(paragraphs) // 2] if len(paragraphs) > 2 else paragraphs[:1],
+            "words-edited": edit_words(paragraphs, rng),
+            "teaser": paragraphs[: max(1, int(len(paragraphs) * 0.4))],
+        }
+        for k, (kind, body) in enumerate(variants.items(), start=1):
+            headline = f"{title} ({kind})" if k % 2 else f"Update: {title}"
+            items.append(Item(f"/site{k}/{n}/copy", story, kind, page(headline, body, f"Site {k}", rng), headline))
+        items.append(Item(f"/site0/{n}/story.html?utm_source=rss&utm_medium=feed", story, "tracking-url", html, title))
+        sibling = templated(paragraphs, rng)
+        items.append(Item(f"/site7/{n}/templated", f"t{n}", "templated", page(title, sibling, "Site 7", rng), title))
+        # the closest other dev page by shared words: another story on (nearly) the same topic
+        others = [p for p in usable if p["id"] not in topic_used]
+        if others:
+            near = max(others, key=lambda p: len(vocab[p["id"]] & vocab[record["id"]]))
+            topic_used.add(near["id"])
+            near_html = gzip.open(eval_dir() / near["html_path"]).read().decode("utf-8", "replace")
+            items.append(Item(f"/site8/{n}/topic.html", f"o{n}", "same-topic", near_html, near.get("title") or "Other"))
+    return items
+
+
+def rss(base: str, items: list[Item]) -> bytes:
+    entries = "".join(f"<item><title>{escape(i.title)}</title><link>{escape(base + i.path)}</link>"
+                      f"<guid>{escape(i.path)}</guid></item>" for i in items)
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>bench</title>'
+            f"<link>{base}/</link>{entries}</channel></rss>").encode("utf-8")
+
+
+def serve(routes: dict[str, bytes]) -> tuple[ThreadingHTTPServer, str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            body = routes.get(self.path) or routes.get(self.path.split("?", 1)[0])
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml" if self.path.endswith(".xml") else "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def run_quality(stories: int, seed: int, threshold: float | None) -> dict:
+    from newsd.config.settings import DedupSettings, HttpSettings, Settings, StorageSettings
+    from newsd.daemon.pipeline import fetch_feeds
+    from newsd.daemon.urls import canonical_url
+    from newsd.storage import open_store
+
+    items = labelled_set(stories, seed)
+    routes: dict[str, bytes] = {}
+    server, base = serve(routes)
+    by_site: dict[str, list[Item]] = {}
+    for item in items:
+        routes[item.path.split("?", 1)[0]] = item.html.encode("utf-8")
+        by_site.setdefault(item.path.split("/")[1] + ("-tracking" if "utm_" in item.path else ""), []).append(item)
+    for site, site_items in by_site.items():
+        routes[f"/{site}.xml"] = rss(base, site_items)
+    dedup = DedupSettings() if threshold is None else DedupSettings(near_threshold=threshold)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(source="bench", storage=StorageSettings(path=Path(tmp) / "d.db"), dedup=dedup,
+                            http=HttpSettings(max_connections=16, max_per_host=16))
+        store = open_store(settings.storage.path)
+        # the originals first, as a collection usually meets a story's first print first
+        for site in sorted(by_site, key=lambda s: (s != "site0", s)):
+            store.upsert_feed(f"{base}/{site}.xml", site, (), True, "cli")
+        started = time.monotonic()
+        for feed in store.feeds(enabled_only=True):
+            asyncio.run(fetch_feeds(store, settings, [feed]))
+        elapsed = time.monotonic() - started
+        article_of: dict[str, int] = {}
+        for url, article_id in store.db.execute("SELECT canonical_url, article_id FROM article_sources"):
+            article_of[url] = article_id
+        for url, article_id in store.db.execute("SELECT url, id FROM articles"):
+            article_of.setdefault(url, article_id)
+        store.close()
+    server.shutdown()
+    placed = [(item, article_of.get(canonical_url(base + item.path))) for item in items]
+    missing = [item.path for item, article in placed if article is None]
+    placed = [(item, article) for item, article in placed if article is not None]
+    tp = fp = fn = 0
+    by_kind_fn: dict[str, list[int]] = {}
+    negatives: dict[str, list[int]] = {"templated": [0, 0], "same-topic": [0, 0]}
+    for (a, art_a), (b, art_b) in itertools.combinations(placed, 2):
+        same_truth, same_pred = a.story == b.story, art_a == art_b
+        if same_truth:
+            kind = b.kind if a.kind == "original" else a.kind if b.kind == "original" else "variant-variant"
+            counts = by_kind_fn.setdefault(kind, [0, 0])
+            counts[1] += 1
+            if same_pred:
+                tp += 1
+            else:
+                fn += 1
+                counts[0] += 1
+        elif same_pred:
+            fp += 1
+        if not same_truth and {a.kind, b.kind} & set(negatives) and a.story[1:] == b.story[1:]:
+            kind = (set(negatives) & {a.kind, b.kind}).pop()
+            negatives[kind][1] += 1
+            negatives[kind][0] += same_pred
+    return {
+        "stories": stories, "pages": len(items), "not_stored": missing, "seconds": round(elapsed, 1),
+        "precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
+        "pairs_true": tp + fn, "false_merges": fp, "missed_pairs": fn,
+        "missed_by_kind": {k: f"{v[0]}/{v[1]}" for k, v in sorted(by_kind_fn.items())},
+        "negatives_merged": {k: f"{v[0]}/{v[1]}" for k, v in negatives.items()},
+        "near_threshold": dedup.near_threshold,
+    }
+
+
+def fill(store, count: int, start: int, rng: random.Random) -> None:
+    """``count`` synthetic stories: rows, fingerprints and LSH keys, in bulk (not timed)."""
+    from newsd.daemon import fingerprint as fp
+
+    batch = 20_000
+    conn = store.db.conn
+    for first in range(start, start + count, batch):
+        ids = range(first, min(first + batch, start + count))
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO articles (id, url, title, text, fetched_at, word_count, content_hash, text_source)"
+                         " VALUES (?, ?, 't', 'x', '2025-01-01T00:00:00Z', 1, ?, 'page')",
+                         [(i, f"https://s.example/{i}", f"h{i}") for i in ids])
+        sigs = {i: tuple(rng.getrandbits(32) for _ in range(fp.SIGNATURE_SIZE)) for i in ids}
+        keys = {i: fp.band_keys(s) for i, s in sigs.items()}
+        conn.executemany("INSERT INTO article_fingerprints (article_id, signature, band_keys) VALUES (?, ?, ?)",
+                         [(i, fp.pack(s), struct.pack(f"<{len(keys[i])}q", *keys[i])) for i, s in sigs.items()])
+        conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, ?)",
+                         [(k, i) for i in ids for k in keys[i]])
+        conn.execute("COMMIT")
+
+
+def run_cost(sizes: list[int], lookups: int, seed: int) -> dict:
+    from newsd.config.settings import DedupSettings
+    from newsd.daemon.dedup import find_story, fingerprint_of
+    from newsd.daemon.text import content_hash
+    from newsd.storage import ArticleRecord, SourceRecord, open_store
+
+    rng = random.Random(seed)
+    pages = [json.loads(line) for line in (eval_dir() / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    texts = [p["expected_text"] for p in pages if len(p["expected_text"].split()) >= 50]
+    settings = DedupSettings()
+    t0 = time.perf_counter()
+    prints = [fingerprint_of(t, settings) for t in texts]
+    fingerprint_ms = (time.perf_counter() - t0) * 1000 / len(texts)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "cost.db")
+        store.upsert_feed("https://s.example/rss", None, (), True, "cli")
+        stored = 0
+        next_id = 1
+        for size in sorted(sizes):
+            fill(store, size - stored, next_id, rng)
+            next_id += size - stored
+            stored = size
+            store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            timings = []
+            for n in range(lookups):
+                k = n % len(texts)
+                text = texts[k] + f" Variant {size}-{n}."  # a new story each time, never an exact copy
+                record = ArticleRecord(url=f"https://new.example/{size}/{n}", title="t", text=text, authors=(),
+                                       published_at=None, fetched_at="2025-01-01T00:00:00Z", language="en",
+                                       site_name=None, word_count=len(text.split()), content_hash=content_hash(text),
+                                       text_source="page")
+                source = SourceRecord(feed_id=1, entry_key=f"{size}-{n}", url=record.url, canonical_url=record.url,
+                                      guid=None, title="t", seen_at="2025-01-01T00:00:00Z")
+                started = time.perf_counter()
+                with store.transaction():
+                    match = find_story(store, record.title, text, record.content_hash, prints[k], settings)
+                    if match is None:
+                        store.add_article(record, source, None, prints[k])
+                timings.append((time.perf_counter() - started) * 1000)
+            stored += lookups
+            results.append({"stored": size, "median_ms": round(statistics.median(timings), 3),
+                            "p95_ms": round(sorted(timings)[int(len(timings) * 0.95)], 3)})
+            print(f"  {size:>9,} stored: insert+lookup median {results[-1]['median_ms']:.3f} ms, "
+                  f"p95 {results[-1]['p95_ms']:.3f} ms", file=sys.stderr, flush=True)
+        db_mib = (Path(tmp) / "cost.db").stat().st_size / 2**20
+        store.close()
+    for previous, current in zip(results, results[1:]):
+        current["growth"] = round(current["median_ms"] / previous["median_ms"], 2)
+    return {"fingerprint_ms": round(fingerprint_ms, 3), "sizes": results, "db_mib_at_largest": round(db_mib, 1),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--part", choices=["quality", "cost", "both"], default="both")
+    parser.add_argument("--stories", type=int, default=80, help="stories in the labelled set (default 80)")
+    parser.add_argument("--threshold", type=float, action="append", help="near_threshold to try (repeatable)")
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="stored articles for the cost part")
+    parser.add_argument("--lookups", type=int, default=1000, help="timed insert+lookups per size")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    out: dict = {}
+    if args.part in ("quality", "both"):
+        out["quality"] = [run_quality(args.stories, args.seed, t) for t in (args.threshold or [None])]
+        for q in out["quality"]:
+            print(f"quality at near_threshold {q['near_threshold']}: {q['pages']} pages, {q['pairs_true']} true pairs; "
+                  f"precision {q['precision']:.4f}, recall {q['recall']:.4f} ({q['false_merges']} false merges, "
+                  f"{q['missed_pairs']} missed); missed by kind {q['missed_by_kind']}; "
+                  f"negatives merged {q['negatives_merged']}; not stored {len(q['not_stored'])}; {q['seconds']} s")
+    if args.part in ("cost", "both"):
+        sizes = [int(s) for s in args.sizes.split(",")]
+        out["cost"] = run_cost(sizes, args.lookups, args.seed)
+        c = out["cost"]
+        print(f"cost: fingerprint {c['fingerprint_ms']} ms a text; "
+              + "; ".join(f"{r['stored']:,} stored: {r['median_ms']} ms median"
+                          + (f" ({r['growth']}x the previous)" if "growth" in r else "") for r in c["sizes"])
+              + f"; store {c['db_mib_at_largest']} MiB; peak RSS {c['peak_rss_mib']} MiB")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
