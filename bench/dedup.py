@@ -315,10 +315,9 @@ def run_cost(sizes: list[int], lookups: int, seed: int) -> dict:
         store = open_store(Path(tmp) / "cost.db")
         store.upsert_feed("https://s.example/rss", None, (), True, "cli")
         stored = 0
-        next_id = 1
         for size in sorted(sizes):
+            next_id = (store.db.execute("SELECT max(id) FROM articles").fetchone()[0] or 0) + 1
             fill(store, size - stored, next_id, rng)
-            next_id += size - stored
             stored = size
             store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             timings = []

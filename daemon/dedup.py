@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from newsd.config import DedupSettings
 from newsd.daemon import fingerprint as fp
 from newsd.daemon.story_facts import same_story
-from newsd.daemon.text import normalise_for_hash, word_count
+from newsd.daemon.text import word_count
 from newsd.storage import FingerprintRecord, Store
 
 # Candidates looked at per lookup: enough for every copy of a story, bounded
@@ -57,8 +57,9 @@ def find_story(store: Store, title: str | None, text: str, content_hash: str,
 
     ``itself``: the text's own article id, when it is stored already (a rebuild).
     """
-    exact = store.article_id_for_hash(content_hash)
-    if exact is not None and exact != itself and (fingerprint is not None or _same_title(store, exact, title)):
+    # a short text is no identity on its own: it must come with the same title
+    exact = store.article_id_for_hash(content_hash, None if fingerprint is not None else (title or ""))
+    if exact is not None and exact != itself:
         return StoryMatch(exact, 1.0)
     if fingerprint is None:
         return None
@@ -80,8 +81,3 @@ def find_story(store: Store, title: str | None, text: str, content_hash: str,
         if same_story(texts[article_id][1], text):
             return StoryMatch(article_id, round(score, 3))
     return None
-
-
-def _same_title(store: Store, article_id: int, title: str | None) -> bool:
-    stored = store.story_texts([article_id]).get(article_id)
-    return stored is not None and bool(title) and normalise_for_hash(stored[0] or "") == normalise_for_hash(title or "")

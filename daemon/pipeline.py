@@ -29,10 +29,12 @@ from newsd.daemon.extract import Document, extract
 from newsd.daemon.feed import Entry, Feed, parse_feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
 from newsd.daemon.dedup import StoryMatch, find_story, fingerprint_of
+from newsd.daemon.story_facts import same_story
 from newsd.daemon.site_learning import learn_and_clean, learned_paragraphs, paragraph_keys, remove_site_boilerplate, site_of
 from newsd.daemon.text import content_hash, looks_like_html, word_count
 from newsd.daemon.urls import DEFAULT_TRACKING, TrackingParams, canonical_url, same_site
-from newsd.storage import ArticleRecord, PageRecord, PollRecord, SourceRecord, Store, is_store_failure, pack_page
+from newsd.storage import (ArticleRecord, FingerprintRecord, PageRecord, PollRecord, SourceRecord, Store,
+                           is_store_failure, pack_page)
 from newsd.storage.store import utc_now
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # A new feed entry for a stored URL (a changed GUID, another feed) fetches the
 # page again to look for an update, unless the text is younger than this.
 REVISIT_AFTER_S = 3600
+# A copy this much longer than the stored text of its story replaces it (a teaser came first).
+FULLER_TEXT_RATIO = 1.5
 
 
 FeedStatus = Literal["ok", "not_modified", "failed"]
@@ -126,13 +130,16 @@ def page_url(final_url: str | None, declared: str | None, link: str | None,
              tracking: TrackingParams = DEFAULT_TRACKING) -> str | None:
     """The URL a story is stored under: the page's own rel=canonical (or og:url), else where the redirects ended.
 
-    A declared URL on another site, or a site's home page (some templates
-    declare it on every article), is not trusted.
+    A declared URL on another site, or the site's home page or a section
+    above the page (some templates declare it on every article), is not
+    trusted.
     """
     url = canonical_url(final_url, tracking) if final_url else link
     if url and declared and same_site(declared, url):
         declared = canonical_url(declared, tracking)
-        if urlsplit(declared).path not in ("", "/"):
+        declared_path, own_path = urlsplit(declared).path.rstrip("/"), urlsplit(url).path
+        # the home page or a section ("/news" for "/news/story") names no one story
+        if declared_path and not own_path.startswith(declared_path + "/"):
             return declared
     return url
 
@@ -356,30 +363,60 @@ class Poller:
 
     def _due_for_revisit(self, link: str, now: str) -> bool:
         """Whether a stored story's own URL should be fetched again: its text is older than REVISIT_AFTER_S."""
-        stored_at = self.store.text_stored_at(link)
-        return stored_at is not None and seconds_between(stored_at, now) >= REVISIT_AFTER_S
+        checked_at = self.store.text_checked_at(link)
+        return checked_at is not None and seconds_between(checked_at, now) >= REVISIT_AFTER_S
 
     async def _revisit(self, article_id: int, entry: Entry, feed_url: str, local_feed: bool,
                        source: SourceRecord) -> EntryOutcome:
-        """Fetch a stored story's page again: a changed text is an update, kept as a new revision."""
-        fetched = await self._fetch_document(entry, feed_url, local_feed)
-        seen_at = source.seen_at
-        article = build_article(entry, fetched.document, source.canonical_url, seen_at, fetched.problem)
-        with self.store.transaction():
-            if fetched.document is not None and fetched.document.text and article.text_source == "page":
-                site = site_of(source.canonical_url)
-                if self.site_learning.enabled and site:
-                    document = fetched.document
-                    learned = learned_paragraphs(self.store, site, self.site_learning, paragraph_keys(document.text))
-                    cleaned = remove_site_boilerplate(document, site, learned)
-                    if cleaned is not document:
-                        article = build_article(entry, cleaned, source.canonical_url, seen_at, fetched.problem)
-                if article.content_hash != self.store.content_hash_of(article_id):
-                    revision = self.store.revise_article(article_id, article, fingerprint_of(article.text, self.dedup),
-                                                         seen_at)
-                    log.info("%s: text changed, stored as revision %d of article %d", entry.link, revision, article_id)
-            self.store.add_source(article_id, source, 1.0)
-        return EntryOutcome(stored=True)
+        """Fetch a stored story's page again: a changed text of the same story is kept as a new revision.
+
+        Not an update, only another source: a page that now lives elsewhere
+        (a redirect to the home page), or a text that is no longer the same
+        story. Both texts lose the site's learned boilerplate before they
+        are compared, so learning alone makes no revision.
+        """
+        link = source.canonical_url
+        assert link is not None
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._in_flight[link] = future  # another feed's entry for it waits instead of fetching too
+        try:
+            fetched = await self._fetch_document(entry, feed_url, local_feed)
+            with self.store.transaction():
+                self._maybe_revise(article_id, entry, fetched, source)
+                self.store.add_source(article_id, source, 1.0)
+            return EntryOutcome(stored=True)
+        finally:
+            future.set_result(article_id)
+            if self._in_flight.get(link) is future:
+                del self._in_flight[link]
+
+    def _maybe_revise(self, article_id: int, entry: Entry, fetched: FetchedPage, source: SourceRecord) -> None:
+        link, seen_at, document = source.canonical_url, source.seen_at, fetched.document
+        if document is None or not document.text:
+            return  # the page failed: nothing to compare
+        if page_url(fetched.final_url, document.canonical_url, link, self.tracking) != link:
+            log.info("%s: the page now lives at another URL; article %d kept as it was", entry.link, article_id)
+            return
+        stored = self.store.story_texts([article_id]).get(article_id)
+        if stored is None:
+            return
+        site = site_of(link)
+        old_text = stored[1]
+        if self.site_learning.enabled and site:
+            learned = learned_paragraphs(self.store, site, self.site_learning,
+                                         {**paragraph_keys(document.text), **paragraph_keys(old_text)})
+            document = remove_site_boilerplate(document, site, learned)
+            old_text = remove_site_boilerplate(Document(text=old_text), site, learned).text
+        article = build_article(entry, document, link, seen_at, fetched.problem)
+        if article.text_source != "page" or content_hash(article.text) == content_hash(old_text):
+            self.store.page_checked(article_id, seen_at)
+            return
+        if not same_story(old_text, article.text):
+            log.info("%s: the page now tells another story; article %d kept as it was", entry.link, article_id)
+            return
+        revision = self.store.revise_article(article_id, article, fingerprint_of(article.text, self.dedup), seen_at,
+                                             fetched.kept)
+        log.info("%s: text changed, stored as revision %d of article %d", entry.link, revision, article_id)
 
     def _add_article(self, entry: Entry, fetched: FetchedPage, url: str | None, fetched_at: str,
                      source: SourceRecord, article: ArticleRecord) -> tuple[ArticleRecord, int, bool]:
@@ -397,6 +434,7 @@ class Poller:
             fingerprint = fingerprint_of(article.text, self.dedup)
             match = find_story(self.store, article.title, article.text, article.content_hash, fingerprint, self.dedup)
             if match is not None:
+                self._keep_the_fuller_text(match, article, fingerprint, fetched, fetched_at)
                 return article, self._another_source(match, source), False
             site = site_of(url)
             document = fetched.document
@@ -407,6 +445,13 @@ class Poller:
                     fingerprint = fingerprint_of(article.text, self.dedup)
             article_id, created = self.store.add_article(article, source, fetched.kept, fingerprint)
         return article, article_id, created
+
+    def _keep_the_fuller_text(self, match: StoryMatch, article: ArticleRecord, fingerprint: FingerprintRecord | None,
+                              fetched: FetchedPage, at: str) -> None:
+        """A teaser stored first gives way to the full story that arrives later (kept as a revision)."""
+        stored = self.store.story_texts([match.article_id]).get(match.article_id)
+        if stored is not None and article.word_count >= FULLER_TEXT_RATIO * max(1, word_count(stored[1])):
+            self.store.revise_article(match.article_id, article, fingerprint, at, fetched.kept)
 
     def _another_source(self, match: StoryMatch, source: SourceRecord) -> int:
         self.store.add_source(match.article_id, source, match.similarity)

@@ -1,5 +1,9 @@
 """Whether two similar texts tell the same story: the check after MinHash finds a near copy. Pure.
 
+First, nearly all of the shorter text must have its place in the longer:
+texts that share only a site's boilerplate block or an opening formula are
+two stories, however high their shingle similarity.
+
 Stories written from one template (earnings reports, match results,
 weather, election tallies) share most of their words and differ in their
 facts: numbers, names, dates. A copy of one story differs in other ways:
@@ -19,6 +23,15 @@ SHORT_SPAN = 3
 # Different stories: at least this many facts swapped, making at least this share of the facts.
 MIN_SWAPPED = 3
 MIN_SWAPPED_SHARE = 0.2
+# Different stories too: this share (and number) of the shorter text's words has no
+# place in the longer one. A copy, a teaser or a copy with a paragraph added or
+# cut has nearly all of its shorter text in the longer; two stories that share a
+# site's block of boilerplate, or only an opening formula, do not.
+MAX_UNMATCHED_SHARE = 0.15
+MIN_UNMATCHED_WORDS = 15
+# Words aligned at most: the alignment is quadratic in the worst case, and the
+# opening of a story says whether it is the same one.
+MAX_TOKENS = 1500
 
 _TOKEN = re.compile(r"\w+(?:[.,:/'’-]\w+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?:;»“”\"]\s*$")
@@ -42,10 +55,24 @@ def tokens(text: str) -> list[tuple[str, bool]]:
     return out
 
 
+def _aligned(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]], SequenceMatcher]:
+    first, second = tokens(old)[:MAX_TOKENS], tokens(new)[:MAX_TOKENS]
+    return first, second, SequenceMatcher(None, [w for w, _ in first], [w for w, _ in second], autojunk=False)
+
+
+def unmatched_share(old: str, new: str) -> tuple[float, int]:
+    """(share, number) of the shorter text's words that have no place in the longer one."""
+    first, second, matcher = _aligned(old, new)
+    shorter = min(len(first), len(second))
+    if not shorter:
+        return 0.0, 0
+    matched = sum(block.size for block in matcher.get_matching_blocks())
+    return (shorter - matched) / shorter, shorter - matched
+
+
 def swapped_facts(old: str, new: str) -> tuple[int, int]:
     """(facts in short substitutions, facts both texts share in place), counted on the side with more."""
-    first, second = tokens(old), tokens(new)
-    matcher = SequenceMatcher(None, [w for w, _ in first], [w for w, _ in second], autojunk=False)
+    first, second, matcher = _aligned(old, new)
     swapped = shared = 0
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -62,5 +89,8 @@ def same_story(old_text: str, new_text: str) -> bool:
     substitutions too ("kills 12" for "death toll rises to 12"), so they
     would count against copies as often as against templated stories.
     """
+    share, count = unmatched_share(old_text, new_text)
+    if share > MAX_UNMATCHED_SHARE and count >= MIN_UNMATCHED_WORDS:
+        return False
     swapped, shared = swapped_facts(old_text, new_text)
     return not (swapped >= MIN_SWAPPED and swapped >= MIN_SWAPPED_SHARE * (swapped + shared))

@@ -113,6 +113,17 @@ def canonical_url(url: str, tracking: TrackingParams = DEFAULT_TRACKING) -> str:
     Idempotent, and never raises: a string that is not a parseable http(s)
     URL comes back stripped of whitespace and fragment.
     """
+    # One pass can reveal more to do ("?amp=%31" is "?amp=1" only once
+    # unescaped; an AMP cache URL may wrap another): repeat to a fixed point.
+    for _ in range(5):
+        again = _canonical_once(url, tracking)
+        if again == url:
+            break
+        url = again
+    return url
+
+
+def _canonical_once(url: str, tracking: TrackingParams) -> str:
     url = url.split("#", 1)[0].strip()  # the fragment never reaches the server
     scheme_match = _SCHEME.match(url)
     if not scheme_match or scheme_match.group(1).lower() not in DEFAULT_PORTS:

@@ -32,6 +32,7 @@ SAMPLE_CHARS = 200  # of a recurring paragraph, kept for --explain and debugging
 # that long is as good as new. Checked every PRUNE_EVERY articles of the site.
 PRUNE_AFTER = 1000
 PRUNE_EVERY = 100
+PER_KEY = 50  # LSH rows read per key in one lookup
 # Columns re-extraction may change; url, fetched_at and feed_id stay.
 CONTENT_COLUMNS = ("title", "text", "authors", "published_at", "language", "site_name", "word_count",
                    "content_hash", "text_source", "page_error")
@@ -342,11 +343,13 @@ class Store:
     # -- deduplication ----------------------------------------------------------
 
     def revise_article(self, article_id: int, article: ArticleRecord, fingerprint: FingerprintRecord | None,
-                       at: str) -> int:
+                       at: str, page: PageRecord | None = None) -> int:
         """Replace a story's text with its update, keeping the earlier text; return the new revision number.
 
         The earlier title and text go to article_revisions under their own
-        revision number (0 is the text first stored).
+        revision number (0 is the text first stored). ``page``, the page the
+        update came from, replaces the kept one, so `newsd reextract` works
+        on the current text, not the old.
         """
         with self.transaction():
             old = self.db.execute("SELECT title, text, content_hash, coalesce(updated_at, fetched_at), revisions"
@@ -359,7 +362,20 @@ class Store:
                             [article_id, revision, title, text, content_hash, stored_at, at])
             self._write_content(article_id, article, updated_at=at, revisions=revision + 1)
             self.set_fingerprint(article_id, fingerprint)
+            if page is not None:
+                self.keep_page(article_id, page)
         return revision + 1
+
+    def keep_page(self, article_id: int, page: PageRecord) -> None:
+        """Store (or replace) an article's raw page."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO article_html (article_id, url, compression, html, fetched_at) VALUES (?, ?, ?, ?, ?)",
+            [article_id, page.url, page.compression, page.html, page.fetched_at],
+        )
+
+    def page_checked(self, article_id: int, at: str) -> None:
+        """Note that a story's page was fetched again at ``at`` and found unchanged."""
+        self.db.execute("UPDATE article_html SET fetched_at = ? WHERE article_id = ?", [at, article_id])
 
     def revisions(self, article_id: int) -> list[dict]:
         """A story's earlier texts, oldest first."""
@@ -374,18 +390,24 @@ class Store:
         assignments = ", ".join(f"{name} = :{name}" for name in row)
         self.db.execute(f"UPDATE articles SET {assignments} WHERE id = :id", {**row, "id": article_id})
 
-    def text_stored_at(self, url: str) -> str | None:
-        """When the text of the story stored under this canonical URL was stored (or last updated)."""
-        row = self.db.execute("SELECT coalesce(updated_at, fetched_at) FROM articles WHERE url = ?", [url]).fetchone()
+    def text_checked_at(self, url: str) -> str | None:
+        """When the page of the story stored under this canonical URL was last fetched (or its text stored)."""
+        row = self.db.execute(
+            "SELECT max(coalesce(h.fetched_at, ''), coalesce(a.updated_at, a.fetched_at)) FROM articles a"
+            " LEFT JOIN article_html h ON h.article_id = a.id WHERE a.url = ?", [url]).fetchone()
         return row[0] if row else None
 
     def content_hash_of(self, article_id: int) -> str | None:
         row = self.db.execute("SELECT content_hash FROM articles WHERE id = ?", [article_id]).fetchone()
         return row[0] if row else None
 
-    def article_id_for_hash(self, content_hash: str) -> int | None:
-        """The first stored story whose folded text hashes to ``content_hash``."""
-        row = self.db.execute("SELECT min(id) FROM articles WHERE content_hash = ?", [content_hash]).fetchone()
+    def article_id_for_hash(self, content_hash: str, title: str | None = None) -> int | None:
+        """The first stored story whose folded text hashes to ``content_hash`` (and, if given, with this title)."""
+        if title is None:
+            row = self.db.execute("SELECT min(id) FROM articles WHERE content_hash = ?", [content_hash]).fetchone()
+        else:
+            row = self.db.execute("SELECT min(id) FROM articles WHERE content_hash = ? AND title = ?",
+                                  [content_hash, title]).fetchone()
         return row[0] if row else None
 
     def near_candidates(self, band_keys: Sequence[int], limit: int = 20) -> list[tuple[int, bytes]]:
@@ -397,13 +419,18 @@ class Store:
         """
         if not band_keys:
             return []
-        marks = ", ".join("?" * len(band_keys))
+        # Each key reads at most PER_KEY rows, newest first: a bucket that a
+        # common template or opening fills with thousands of stories costs no
+        # more than any other.
+        per_key = " UNION ALL ".join(
+            "SELECT * FROM (SELECT article_id FROM lsh_bands WHERE key = ? ORDER BY article_id DESC LIMIT ?)"
+            for _ in band_keys)
         rows = self.db.execute(
             f"SELECT b.article_id, f.signature FROM ("
-            f"  SELECT article_id, count(*) AS shared FROM lsh_bands WHERE key IN ({marks})"
+            f"  SELECT article_id, count(*) AS shared FROM ({per_key})"
             f"  GROUP BY article_id ORDER BY shared DESC, article_id LIMIT ?"
             f") AS b JOIN article_fingerprints AS f ON f.article_id = b.article_id ORDER BY b.shared DESC, b.article_id",
-            [*band_keys, limit],
+            [value for key in band_keys for value in (key, PER_KEY)] + [limit],
         ).fetchall()
         return [(article_id, signature) for article_id, signature in rows]
 

@@ -113,6 +113,9 @@ def test_an_update_at_the_same_url_replaces_the_text_and_keeps_the_old_one(serve
     (revision, old_text), = rows(db, "SELECT revision, text FROM article_revisions")
     assert revision == 0 and "zoo" not in old_text and WIRE[0] in old_text
     assert rows(db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'zoo'") == [(1,)]
+    # the kept page is the update's, so a later reextract works on the current text
+    assert run_cli("--config", str(config), "reextract").exit_code == 0
+    assert "near the zoo" in rows(db, "SELECT text FROM articles")[0][0]
     assert rows(db, "SELECT count(*) FROM article_sources") == [(2,)]
 
 
@@ -237,3 +240,32 @@ def test_dedup_rebuild_fingerprints_an_old_store_and_merges_its_copies(server, w
 def test_dedup_without_rebuild_says_what_to_do(tmp_path, run_cli):
     result = run_cli("--db", str(tmp_path / "x.db"), "dedup")
     assert result.exit_code == 2 and "--rebuild" in result.output
+
+
+def test_short_stories_that_share_only_a_site_block_stay_apart(server, write_config, run_cli, tmp_path):
+    block = OTHER_STORIES[5]  # a site's recurring block, not yet learned as its boilerplate
+    feed = serve(server, "/feed.xml", [(f"s{i}", f"/s{i}.html", [OTHER_STORIES[i][0]] + block) for i in range(4)])
+    fetch(run_cli, write_config(feed))
+    assert rows(tmp_path / "newsd.db", "SELECT count(*) FROM articles") == [(4,)]
+
+
+def test_a_teaser_stored_first_gives_way_to_the_full_story(server, write_config, run_cli, tmp_path):
+    full = WIRE + OTHER_STORIES[2]
+    fetch(run_cli, write_config(serve(server, "/one.xml", [("b", "/brief/bikes", WIRE[:2])])))
+    two = serve(server, "/two.xml", [("a", "/news/bikes.html", full)], site="Other Paper")
+    fetch(run_cli, write_config(server.url("/one.xml"), two))
+    db = tmp_path / "newsd.db"
+    (text, revisions), = rows(db, "SELECT text, revisions FROM articles")
+    assert OTHER_STORIES[2][0] in text and revisions == 1
+    assert rows(db, "SELECT count(*) FROM article_revisions") == [(1,)]
+
+
+def test_a_canonical_that_names_a_section_is_not_trusted(server, write_config, run_cli, tmp_path):
+    items = [("s0", "/news/s0.html", OTHER_STORIES[0] * 2), ("s1", "/news/s1.html", OTHER_STORIES[1] * 2)]
+    feed = serve(server, "/feed.xml", items)
+    for _, path, paragraphs in items:
+        html = article_html("S", paragraphs).replace("</head>", f'<link rel="canonical" href="{server.url("/news/")}"></head>')
+        server.routes[path] = Response(html, headers=HTML)
+    fetch(run_cli, write_config(feed))
+    assert sorted(rows(tmp_path / "newsd.db", "SELECT url FROM articles")) == [
+        (server.url("/news/s0.html"),), (server.url("/news/s1.html"),)]

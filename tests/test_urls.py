@@ -79,6 +79,15 @@ def test_amp_html_suffix_maps_to_html():
     assert canonical_url("https://example.com/news/story.amp.html") == "https://example.com/news/story.html"
 
 
+@pytest.mark.parametrize("url", [
+    "https://example.com/a?amp=%31", "https://example.com/a?outputType=%61mp", "https://example.com/=%a%45pp",
+    "https://a-b.cdn.ampproject.org/c/s/a-b.cdn.ampproject.org/c/s/example.com/x",
+])
+def test_escaped_amp_markers_and_nested_caches_settle_in_one_call(url):
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+
+
 def test_a_path_that_is_only_amp_or_merely_contains_it_stays():
     assert canonical_url("https://example.com/amp") == "https://example.com/amp"
     assert canonical_url("https://example.com/news/camp") == "https://example.com/news/camp"
