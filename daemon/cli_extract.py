@@ -15,7 +15,8 @@ from newsd.daemon.extract import Document, extract
 from newsd.daemon.fetcher import HTML_ACCEPT, Fetcher
 from newsd.daemon.output import echo_json
 from newsd.daemon.pipeline import page_problem
-from newsd.daemon.site_learning import learned_paragraphs, paragraph_keys, remove_site_boilerplate, site_of
+from newsd.daemon.site_learning import learned_paragraphs, paragraph_keys, remove_site_boilerplate
+from newsd.daemon.urls import site_of
 
 
 def _is_web_address(source: str) -> bool:

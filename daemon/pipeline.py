@@ -30,9 +30,9 @@ from newsd.daemon.feed import Entry, Feed, parse_feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
 from newsd.daemon.dedup import StoryMatch, find_story, fingerprint_of
 from newsd.daemon.story_facts import same_story
-from newsd.daemon.site_learning import learn_and_clean, learned_paragraphs, paragraph_keys, remove_site_boilerplate, site_of
+from newsd.daemon.site_learning import learn_and_clean, without_learned
 from newsd.daemon.text import content_hash, looks_like_html, word_count
-from newsd.daemon.urls import DEFAULT_TRACKING, TrackingParams, canonical_url, same_site
+from newsd.daemon.urls import DEFAULT_TRACKING, TrackingParams, canonical_url, same_site, site_of
 from newsd.storage import (ArticleRecord, FingerprintRecord, PageRecord, PollRecord, SourceRecord, Store,
                            is_store_failure, pack_page)
 from newsd.storage.store import utc_now
@@ -400,13 +400,8 @@ class Poller:
         stored = self.store.story_texts([article_id]).get(article_id)
         if stored is None:
             return
-        site = site_of(link)
-        old_text = stored[1]
-        if self.site_learning.enabled and site:
-            learned = learned_paragraphs(self.store, site, self.site_learning,
-                                         {**paragraph_keys(document.text), **paragraph_keys(old_text)})
-            document = remove_site_boilerplate(document, site, learned)
-            old_text = remove_site_boilerplate(Document(text=old_text), site, learned).text
+        document = without_learned(self.store, document, link, self.site_learning)
+        old_text = without_learned(self.store, Document(text=stored[1]), link, self.site_learning).text
         article = build_article(entry, document, link, seen_at, fetched.problem)
         if article.text_source != "page" or content_hash(article.text) == content_hash(old_text):
             self.store.page_checked(article_id, seen_at)
@@ -435,7 +430,8 @@ class Poller:
             match = find_story(self.store, article.title, article.text, article.content_hash, fingerprint, self.dedup)
             if match is not None:
                 self._keep_the_fuller_text(match, article, fingerprint, fetched, fetched_at)
-                return article, self._another_source(match, source), False
+                self.store.add_source(match.article_id, source, match.similarity)
+                return article, match.article_id, False
             site = site_of(url)
             document = fetched.document
             if self.site_learning.enabled and site and document and document.text:
@@ -452,10 +448,6 @@ class Poller:
         stored = self.store.story_texts([match.article_id]).get(match.article_id)
         if stored is not None and article.word_count >= FULLER_TEXT_RATIO * max(1, word_count(stored[1])):
             self.store.revise_article(match.article_id, article, fingerprint, at, fetched.kept)
-
-    def _another_source(self, match: StoryMatch, source: SourceRecord) -> int:
-        self.store.add_source(match.article_id, source, match.similarity)
-        return match.article_id
 
     async def _fetch_document(self, entry: Entry, feed_url: str, local_feed: bool) -> FetchedPage:
         """Download an entry's page, keep it, and extract it."""

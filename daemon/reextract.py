@@ -24,7 +24,7 @@ from newsd.daemon.dates import clamp_future
 from newsd.daemon.dedup import fingerprint_of
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.pipeline import choose_text
-from newsd.daemon.site_learning import learned_paragraphs, paragraph_keys, remove_site_boilerplate, site_of
+from newsd.daemon.site_learning import without_learned
 from newsd.daemon.text import content_hash, word_count
 from newsd.storage import ArticleRecord, Store, StoredPage, unpack_page
 
@@ -126,11 +126,7 @@ def extract_again(store: Store, stored: StoredPage, learning: SiteLearningSettin
         return None, f"extraction failed: {exc!r}"
     if not document.text:
         return document, "no article text found in the page"
-    site = site_of(stored.article["url"])
-    if learning.enabled and site:
-        learned = learned_paragraphs(store, site, learning, paragraph_keys(document.text))
-        document = remove_site_boilerplate(document, site, learned)
-    return document, None
+    return without_learned(store, document, stored.article["url"], learning), None
 
 
 def reextract(store: Store, learning: SiteLearningSettings, feed_id: int | None = None, since: str | None = None,

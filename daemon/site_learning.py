@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from typing import Iterable
-from urllib.parse import urlsplit
 
 from newsd.config import SiteLearningSettings
 from newsd.daemon.boilerplate import Removed
 from newsd.daemon.extract import Document
 from newsd.daemon.text import join_paragraphs, normalise_for_hash, split_paragraphs, word_count
+from newsd.daemon.urls import site_of
 from newsd.storage import ParagraphStat, Store
 
 
@@ -38,14 +38,6 @@ class Learned:
     @property
     def share(self) -> float:
         return self.articles / self.seen_in if self.seen_in else 0.0
-
-
-def site_of(url: str | None) -> str | None:
-    """The site an article belongs to: its URL's host, lower-cased, without "www."."""
-    if not url:
-        return None
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return host.removeprefix("www.") or None  # file:// pages have no site
 
 
 def paragraph_key(paragraph: str) -> str | None:
@@ -121,6 +113,14 @@ def learned_paragraphs(store: Store, site: str, settings: SiteLearningSettings,
     min_articles = settings.min_articles if keys is None else 1  # the SQL filter is only a shortcut
     site_articles, stats = store.site_paragraphs(site, keys, min_articles=min_articles)
     return learned_from(site_articles, stats, settings)
+
+
+def without_learned(store: Store, document: Document, url: str | None, settings: SiteLearningSettings) -> Document:
+    """The document without what its site has learned as boilerplate (reads, never counts)."""
+    site = site_of(url)
+    if not (settings.enabled and site and document.text):
+        return document
+    return remove_site_boilerplate(document, site, learned_paragraphs(store, site, settings, paragraph_keys(document.text)))
 
 
 def learn_and_clean(store: Store, site: str, document: Document, settings: SiteLearningSettings) -> Document:

@@ -58,10 +58,6 @@ class TrackingParams:
 DEFAULT_TRACKING = TrackingParams()
 
 
-def is_tracking_param(name: str) -> bool:
-    return DEFAULT_TRACKING.matches(name)
-
-
 def _normalise_escapes(part: str, safe: str) -> str:
     """Unreserved characters unescaped, other escapes upper-case, bare non-ASCII escaped."""
     def one(match: re.Match[str]) -> str:
@@ -152,12 +148,18 @@ def _canonical_once(url: str, tracking: TrackingParams) -> str:
     return urlunsplit((scheme, netloc, path, "&".join(pairs), ""))
 
 
+def site_of(url: str | None) -> str | None:
+    """The site a URL belongs to: its host, lower-cased, without "www."; None without a host."""
+    if not url:
+        return None
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:  # "http://[bad": no host to name
+        return None
+    return host.removeprefix("www.") or None  # file:// pages have no site
+
+
 def same_site(first: str, second: str) -> bool:
     """Whether two URLs are on one site: the same host, "www." aside."""
-    def host(url: str) -> str:
-        try:
-            return (urlsplit(url).hostname or "").lower().removeprefix("www.")
-        except ValueError:
-            return ""
-
-    return bool(host(first)) and host(first) == host(second)
+    site = site_of(first)
+    return site is not None and site == site_of(second)

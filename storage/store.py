@@ -333,10 +333,7 @@ class Store:
             assert article_id is not None
             self.add_source(article_id, source)
             if page is not None:
-                self.db.execute(
-                    "INSERT INTO article_html (article_id, url, compression, html, fetched_at) VALUES (?, ?, ?, ?, ?)",
-                    [article_id, page.url, page.compression, page.html, page.fetched_at],
-                )
+                self.keep_page(article_id, page)
             self.set_fingerprint(article_id, fingerprint)
         return article_id, True
 
@@ -395,10 +392,6 @@ class Store:
         row = self.db.execute(
             "SELECT max(coalesce(h.fetched_at, ''), coalesce(a.updated_at, a.fetched_at)) FROM articles a"
             " LEFT JOIN article_html h ON h.article_id = a.id WHERE a.url = ?", [url]).fetchone()
-        return row[0] if row else None
-
-    def content_hash_of(self, article_id: int) -> str | None:
-        row = self.db.execute("SELECT content_hash FROM articles WHERE id = ?", [article_id]).fetchone()
         return row[0] if row else None
 
     def article_id_for_hash(self, content_hash: str, title: str | None = None) -> int | None:
