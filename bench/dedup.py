@@ -19,8 +19,8 @@ Part 1, quality. A labelled set is built from the dev pages of
 * distinct stories on the same topic: for each story, the other dev page
   whose text shares the most words with it.
 
-All of it is served from a local HTTP server (127.0.0.1) as feeds and pages
-and goes through newsd's real pipeline (`fetch_feeds`) into a fresh store.
+All of it is served from local HTTP servers as feeds and pages, each site
+on its own loopback address (127.0.0.1 to 127.0.0.9), and goes through newsd's real pipeline (`fetch_feeds`) into a fresh store.
 Then every pair of pages is a "same story" decision: the store put them in
 one article or not. Precision and recall are over the pairs; the templated
 and same-topic pairs are reported apart (every one merged is an error).
@@ -190,7 +190,12 @@ def rss(base: str, items: list[Item]) -> bytes:
             f"<link>{base}/</link>{entries}</channel></rss>").encode("utf-8")
 
 
-def serve(routes: dict[str, bytes]) -> tuple[ThreadingHTTPServer, str]:
+def site_host(path: str) -> str:
+    """The loopback address that serves a page: one per site (/site3/... on 127.0.0.4), so sites are apart."""
+    return f"127.0.0.{int(path.split('/')[1].removeprefix('site')) + 1}"
+
+
+def serve(routes: dict[str, bytes], host: str = "127.0.0.1") -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
             body = routes.get(self.path) or routes.get(self.path.split("?", 1)[0])
@@ -206,9 +211,9 @@ def serve(routes: dict[str, bytes]) -> tuple[ThreadingHTTPServer, str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    return server, f"http://{host}:{server.server_address[1]}"
 
 
 def run_quality(stories: int, seed: int, threshold: float | None) -> dict:
@@ -219,12 +224,16 @@ def run_quality(stories: int, seed: int, threshold: float | None) -> dict:
 
     items = labelled_set(stories, seed)
     routes: dict[str, bytes] = {}
-    server, base = serve(routes)
+    # every site on its own loopback address: newsd treats two URLs of one site more strictly
+    servers = {host: serve(routes, host) for host in sorted({site_host(item.path) for item in items})}
+    base_of = {host: base for host, (_, base) in servers.items()}
+    url_of = {item.path: base_of[site_host(item.path)] + item.path for item in items}
     by_site: dict[str, list[Item]] = {}
     for item in items:
         routes[item.path.split("?", 1)[0]] = item.html.encode("utf-8")
         by_site.setdefault(item.path.split("/")[1] + ("-tracking" if "utm_" in item.path else ""), []).append(item)
     for site, site_items in by_site.items():
+        base = base_of[site_host(site_items[0].path)]
         routes[f"/{site}.xml"] = rss(base, site_items)
     dedup = DedupSettings() if threshold is None else DedupSettings(near_threshold=threshold)
     with tempfile.TemporaryDirectory() as tmp:
@@ -233,7 +242,7 @@ def run_quality(stories: int, seed: int, threshold: float | None) -> dict:
         store = open_store(settings.storage.path)
         # the originals first, as a collection usually meets a story's first print first
         for site in sorted(by_site, key=lambda s: (s != "site0", s)):
-            store.upsert_feed(f"{base}/{site}.xml", site, (), True, "cli")
+            store.upsert_feed(f"{base_of[site_host(by_site[site][0].path)]}/{site}.xml", site, (), True, "cli")
         started = time.monotonic()
         for feed in store.feeds(enabled_only=True):
             asyncio.run(fetch_feeds(store, settings, [feed]))
@@ -244,8 +253,9 @@ def run_quality(stories: int, seed: int, threshold: float | None) -> dict:
         for url, article_id in store.db.execute("SELECT url, id FROM articles"):
             article_of.setdefault(url, article_id)
         store.close()
-    server.shutdown()
-    placed = [(item, article_of.get(canonical_url(base + item.path))) for item in items]
+    for server, _ in servers.values():
+        server.shutdown()
+    placed = [(item, article_of.get(canonical_url(url_of[item.path]))) for item in items]
     missing = [item.path for item, article in placed if article is None]
     placed = [(item, article) for item, article in placed if article is not None]
     tp = fp = fn = 0

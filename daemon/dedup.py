@@ -3,7 +3,7 @@
 Three steps, cheapest first (docs/architecture.md#deduplication):
 
 1. the same folded text (``content_hash``): the same story under another URL;
-2. a near copy: stories sharing an LSH band (or the opening words) with the
+2. a near copy: stories sharing an LSH band (or a paragraph's opening words) with the
    text's MinHash signature, whose estimated similarity, or containment of
    the shorter text in the longer (a teaser), reaches ``[dedup] near_threshold``;
 3. of those, the first whose facts (numbers, names, dates) agree with the
@@ -22,6 +22,7 @@ from newsd.config import DedupSettings
 from newsd.daemon import fingerprint as fp
 from newsd.daemon.story_facts import same_story
 from newsd.daemon.text import word_count
+from newsd.daemon.urls import same_site
 from newsd.storage import FingerprintRecord, Store
 
 # Candidates looked at per lookup: enough for every copy of a story, bounded
@@ -46,16 +47,16 @@ def fingerprint_of(text: str, settings: DedupSettings) -> FingerprintRecord | No
     signature = fp.signature(text)
     if not signature:
         return None
-    lead = fp.lead_key(text)
-    return FingerprintRecord(fp.pack(signature), tuple(fp.band_keys(signature)) + ((lead,) if lead is not None else ()))
+    return FingerprintRecord(fp.pack(signature), tuple(fp.band_keys(signature)) + tuple(fp.opening_keys(text)))
 
 
 def find_story(store: Store, title: str | None, text: str, content_hash: str,
                fingerprint: FingerprintRecord | None, settings: DedupSettings,
-               itself: int | None = None) -> StoryMatch | None:
+               itself: int | None = None, url: str | None = None) -> StoryMatch | None:
     """The stored story this text is a copy of, or None for a new story.
 
     ``itself``: the text's own article id, when it is stored already (a rebuild).
+    ``url``: where the text was found; a stored story of the same site must match more closely.
     """
     # a short text is no identity on its own: it must come with the same title
     exact = store.article_id_for_hash(content_hash, None if fingerprint is not None else (title or ""))
@@ -73,11 +74,12 @@ def find_story(store: Store, title: str | None, text: str, content_hash: str,
             continue
         jaccard = fp.similarity(signature, fp.unpack(other))
         # a teaser lies inside its story: how much of the shorter text the longer holds counts too
-        score = max(jaccard, fp.containment(jaccard, size, len(fp.words(texts[article_id][1]))))
+        score = max(jaccard, fp.containment(jaccard, size, len(fp.words(texts[article_id].text))))
         if score >= settings.near_threshold:
             scored.append((score, article_id))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     for score, article_id in scored[:MAX_FACT_CHECKS]:
-        if same_story(texts[article_id][1], text):
+        stored = texts[article_id]
+        if same_story(stored.text, text, one_site=bool(url and stored.url and same_site(url, stored.url))):
             return StoryMatch(article_id, round(score, 3))
     return None

@@ -47,13 +47,13 @@ def rebuild(store: Store, settings: DedupSettings, on_progress: Callable[[int], 
     after = 0
     while batch := store.stories_after(after, batch_size):
         with store.transaction():  # one short transaction per batch
-            for article_id, title, text, stored_hash in batch:
+            for article_id, title, text, stored_hash, url in batch:
                 summary.stories += 1
                 folded_hash = content_hash(text)
                 if folded_hash != stored_hash:  # stored by a newsd that folded text differently
                     store.set_content_hash(article_id, folded_hash)
                 fingerprint = fingerprint_of(text, settings)
-                match = find_story(store, title, text, folded_hash, fingerprint, settings, itself=article_id)
+                match = find_story(store, title, text, folded_hash, fingerprint, settings, itself=article_id, url=url)
                 if match is not None and match.article_id < article_id:
                     store.merge_story(article_id, match.article_id, match.similarity)
                     summary.merged += 1

@@ -401,12 +401,12 @@ class Poller:
         if stored is None:
             return
         document = without_learned(self.store, document, link, self.site_learning)
-        old_text = without_learned(self.store, Document(text=stored[1]), link, self.site_learning).text
+        old_text = without_learned(self.store, Document(text=stored.text), link, self.site_learning).text
         article = build_article(entry, document, link, seen_at, fetched.problem)
         if article.text_source != "page" or content_hash(article.text) == content_hash(old_text):
             self.store.page_checked(article_id, seen_at)
             return
-        if not same_story(old_text, article.text):
+        if not same_story(old_text, article.text, compare_facts=False):
             log.info("%s: the page now tells another story; article %d kept as it was", entry.link, article_id)
             return
         revision = self.store.revise_article(article_id, article, fingerprint_of(article.text, self.dedup), seen_at,
@@ -427,7 +427,8 @@ class Poller:
                 self.store.add_source(existing, source, 1.0)
                 return article, existing, False
             fingerprint = fingerprint_of(article.text, self.dedup)
-            match = find_story(self.store, article.title, article.text, article.content_hash, fingerprint, self.dedup)
+            match = find_story(self.store, article.title, article.text, article.content_hash, fingerprint, self.dedup,
+                               url=url)
             if match is not None:
                 self._keep_the_fuller_text(match, article, fingerprint, fetched, fetched_at)
                 self.store.add_source(match.article_id, source, match.similarity)
@@ -446,7 +447,7 @@ class Poller:
                               fetched: FetchedPage, at: str) -> None:
         """A teaser stored first gives way to the full story that arrives later (kept as a revision)."""
         stored = self.store.story_texts([match.article_id]).get(match.article_id)
-        if stored is not None and article.word_count >= FULLER_TEXT_RATIO * max(1, word_count(stored[1])):
+        if stored is not None and article.word_count >= FULLER_TEXT_RATIO * max(1, word_count(stored.text)):
             self.store.revise_article(match.article_id, article, fingerprint, at, fetched.kept)
 
     async def _fetch_document(self, entry: Entry, feed_url: str, local_feed: bool) -> FetchedPage:

@@ -45,6 +45,15 @@ class FingerprintRecord:
 
 
 @dataclass(frozen=True)
+class StoredStory:
+    """A stored story as deduplication compares it."""
+
+    title: str | None
+    text: str
+    url: str | None
+
+
+@dataclass(frozen=True)
 class PollRecord:
     """The outcome of polling one feed once: the feed's new state plus its log row."""
 

@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from newsd.storage.errors import StoreError
 from newsd.storage.migrations import APPLICATION_ID, LATEST_VERSION, apply_pending, is_current
-from newsd.storage.records import ArticleRecord, FingerprintRecord, PageRecord, ParagraphStat, PollRecord, SourceRecord, StoredPage
+from newsd.storage.records import ArticleRecord, FingerprintRecord, PageRecord, ParagraphStat, PollRecord, SourceRecord, StoredPage, StoredStory
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
@@ -427,14 +427,14 @@ class Store:
         ).fetchall()
         return [(article_id, signature) for article_id, signature in rows]
 
-    def story_texts(self, article_ids: Iterable[int]) -> dict[int, tuple[str | None, str]]:
-        """(title, text) of each of these stories."""
+    def story_texts(self, article_ids: Iterable[int]) -> dict[int, StoredStory]:
+        """Title, text and URL of each of these stories."""
         ids = list(article_ids)
         if not ids:
             return {}
         marks = ", ".join("?" * len(ids))
-        rows = self.db.execute(f"SELECT id, title, text FROM articles WHERE id IN ({marks})", ids).fetchall()
-        return {article_id: (title, text) for article_id, title, text in rows}
+        rows = self.db.execute(f"SELECT id, title, text, url FROM articles WHERE id IN ({marks})", ids).fetchall()
+        return {article_id: StoredStory(title, text, url) for article_id, title, text, url in rows}
 
     def clear_fingerprints(self) -> None:
         """Forget every fingerprint and LSH key (``newsd dedup --rebuild`` computes them again)."""
@@ -442,9 +442,9 @@ class Store:
             self.db.execute("DELETE FROM lsh_bands")
             self.db.execute("DELETE FROM article_fingerprints")
 
-    def stories_after(self, after_id: int, limit: int) -> list[tuple[int, str | None, str, str]]:
-        """(id, title, text, content_hash) of up to ``limit`` stories with an id above ``after_id``, in id order."""
-        return self.db.execute("SELECT id, title, text, content_hash FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+    def stories_after(self, after_id: int, limit: int) -> list[tuple[int, str | None, str, str, str | None]]:
+        """(id, title, text, content_hash, url) of up to ``limit`` stories with an id above ``after_id``, in id order."""
+        return self.db.execute("SELECT id, title, text, content_hash, url FROM articles WHERE id > ? ORDER BY id LIMIT ?",
                                [after_id, limit]).fetchall()
 
     def set_content_hash(self, article_id: int, content_hash: str) -> None:

@@ -50,7 +50,8 @@ class Request:
 class LocalServer:
     """Serves ``routes`` (path → Response or handler) and records every request."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.routes: dict[str, Response | Handler] = {}
         self.requests: list[Request] = []
         server = self
@@ -94,27 +95,37 @@ class LocalServer:
             def handle_error(self, request: object, client_address: object) -> None:
                 pass  # clients hanging up mid-response is what several tests do on purpose
 
-        self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        self.httpd = _Server((host, 0), _Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def requests_to(self, path: str) -> list[Request]:
         return [r for r in self.requests if r.path.split("?")[0] == path]
 
 
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    srv = LocalServer()
+def _serving(host: str) -> Iterator[LocalServer]:
+    srv = LocalServer(host)
     srv.thread.start()
     try:
         yield srv
     finally:
         srv.httpd.shutdown()
         srv.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    yield from _serving("127.0.0.1")
+
+
+@pytest.fixture
+def other_site() -> Iterator[LocalServer]:
+    """A second local server, on another loopback address: another site."""
+    yield from _serving("127.0.0.2")
 
 
 def rss(items: list[dict], title: str = "Test feed", link: str = "http://127.0.0.1/") -> str:

@@ -71,6 +71,17 @@ def test_a_teaser_of_a_stored_story_is_another_appearance_of_it(server, write_co
     assert similarity >= 0.5
 
 
+def test_a_teaser_on_another_site_with_its_own_standfirst_is_the_same_story(server, other_site, write_config,
+                                                                           run_cli, tmp_path):
+    fetch(run_cli, write_config(serve(server, "/one.xml", [("a", "/news/bikes.html", WIRE + OTHER_STORIES[2])])))
+    standfirst = "Bike lanes are coming to the old town whether drivers like it or not, and here is why."
+    teaser = serve(other_site, "/two.xml", [("b", "/brief/bikes", [standfirst] + WIRE[:2])], site="Other Paper")
+    fetch(run_cli, write_config(server.url("/one.xml"), teaser))
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT count(*) FROM articles") == [(1,)]
+    assert len(rows(db, "SELECT id FROM article_sources")) == 2
+
+
 def test_templated_stories_that_differ_in_their_facts_stay_apart(server, write_config, run_cli, tmp_path):
     def report(company: str, day: str, revenue: str, change: str, profit: str, eps: str, guide: str) -> list[str]:
         return [

@@ -58,7 +58,16 @@ def test_a_teaser_lies_inside_its_story():
     teaser = " ".join(LONG.split()[:60])
     jaccard = fp.similarity(fp.signature(LONG), fp.signature(teaser))
     assert jaccard < 0.5 < fp.containment(jaccard, len(fp.shingle_hashes(teaser)), len(full))
-    assert fp.lead_key(teaser) == fp.lead_key(LONG) != fp.lead_key(" ".join(LONG.split()[1:]))
+
+
+def test_a_teaser_shares_the_openings_of_its_stories_first_paragraphs():
+    paragraphs = [" ".join(LONG.split()[i:i + 20]) for i in range(0, 120, 20)]
+    story = "\n\n".join(["BERLIN (dpa)"] + paragraphs)
+    teaser = "\n\n".join(paragraphs[1:3])  # no dateline, and the lead cut too
+    assert len(fp.opening_keys(story)) == fp.OPENING_PARAGRAPHS
+    assert set(fp.opening_keys(teaser)) & set(fp.opening_keys(story))
+    assert not set(fp.opening_keys(teaser)) & set(fp.opening_keys("\n\n".join(paragraphs[3:])))
+    assert fp.opening_keys("BERLIN (dpa)\n\nShort line only.") == []
 
 
 def test_short_texts_get_no_fingerprint():
@@ -84,6 +93,27 @@ def test_match_reports_from_one_template_are_different_stories():
 def test_an_updated_figure_and_an_added_paragraph_keep_the_story():
     update = MATCH.replace("75,000", "75,024") + "\n\nCoach Vincent Kompany praised his side's pressing after the match."
     assert same_story(MATCH, update)
+
+
+def test_two_of_few_facts_swapped_make_another_story_but_an_update_at_one_url_keeps_it():
+    story = ("The council voted 31 to 12 to close the old bridge to cars from next spring, after a long debate "
+             "about traffic in the town centre. Shops on both banks had asked for more time to adapt, and the "
+             "vote was delayed twice before members finally agreed on the plan and its costs.")
+    sibling = story.replace("31 to 12", "27 to 16")
+    assert swapped_facts(story, sibling) == (2, 0)
+    assert not same_story(story, sibling)
+    assert same_story(story, sibling, compare_facts=False)
+
+
+def test_a_fact_replaced_by_a_plain_word_is_an_edit_not_a_swap():
+    assert swapped_facts(MATCH, MATCH.replace("on Saturday", "at the weekend").replace("Harry Kane", "their captain"))[0] == 0
+
+
+def test_one_site_allows_less_of_the_shorter_text_to_differ():
+    standfirst = "Tonight's match report, with the reactions of both coaches and the table after the weekend games."
+    teaser = standfirst + "\n\n" + MATCH[: len(MATCH) * 3 // 4]
+    assert same_story(MATCH, teaser)
+    assert not same_story(MATCH, teaser, one_site=True)
 
 
 def test_a_truncated_teaser_and_another_dateline_keep_the_story():
