@@ -22,14 +22,11 @@ from difflib import SequenceMatcher
 
 # A substitution this short swaps a fact; a longer one is a rewritten phrase or headline.
 SHORT_SPAN = 3
-# Different stories: at least this many facts swapped, making at least this share of the facts;
-# or, in a story with few facts (a text without capitalised names, or nearly none), at
-# least FEW_SWAPPED of them making at least FEW_SWAPPED_SHARE. Copies in bench/dedup.py swap
-# at most one fact (1% of the facts); templated siblings swap 20% to 70%.
-MIN_SWAPPED = 3
+# Different stories: at least this many facts swapped, making at least this share of the
+# facts. In bench/dedup.py copies swap at most one fact (1% of the facts), templated
+# siblings 30% to 70% (two of five numbers in a text without capitalised names).
+MIN_SWAPPED = 2
 MIN_SWAPPED_SHARE = 0.2
-FEW_SWAPPED = 2
-FEW_SWAPPED_SHARE = 0.5
 # Different stories too: this share (and number) of the shorter text's words has no
 # place in the longer one. A copy, a teaser or a copy with a paragraph added or
 # cut has most of its shorter text in the longer; two stories that share a site's
@@ -111,6 +108,4 @@ def same_story(old_text: str, new_text: str, compare_facts: bool = True, one_sit
     if not compare_facts:
         return True
     swapped, shared = swapped_facts(old_text, new_text)
-    facts = swapped + shared
-    return not ((swapped >= MIN_SWAPPED and swapped >= MIN_SWAPPED_SHARE * facts)
-                or (swapped >= FEW_SWAPPED and swapped >= FEW_SWAPPED_SHARE * facts))
+    return not (swapped >= MIN_SWAPPED and swapped >= MIN_SWAPPED_SHARE * (swapped + shared))
