@@ -210,7 +210,7 @@ def show(app: AppContext, article_id: int, fmt: str) -> None:
 @pass_app
 def stats(app: AppContext, fmt: str) -> None:
     """Counts of feeds, stories and their appearances, overall and per feed."""
-    data = queries.stats(app.store.db)
+    data = queries.stats(app.store.db, app.settings.dedup.min_words)
     if fmt == "json":
         echo_json(data)
         return

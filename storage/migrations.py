@@ -191,7 +191,17 @@ def _m003_dedup(db: Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_m001_initial, _m002_pages_and_sites, _m003_dedup]
+def _m004_checked_at(db: Database) -> None:
+    """articles.checked_at: when the page was last fetched again and found unchanged.
+
+    It lived in article_html.fetched_at, which a store that keeps no pages
+    does not have: such a story's page was fetched again for every new feed
+    entry naming it.
+    """
+    db.execute("ALTER TABLE articles ADD COLUMN checked_at TEXT")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_m001_initial, _m002_pages_and_sites, _m003_dedup, _m004_checked_at]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -76,8 +76,11 @@ def article(db: Database, article_id: int) -> dict:
     return row
 
 
-def stats(db: Database) -> dict:
-    """Counts of feeds, stories (articles) and their appearances (sources), overall and per feed."""
+def stats(db: Database, min_words: int = 50) -> dict:
+    """Counts of feeds, stories (articles) and their appearances (sources), overall and per feed.
+
+    ``min_words``: the shortest text that gets a fingerprint (``[dedup] min_words``).
+    """
     totals = next(
         db.query(
             "SELECT (SELECT count(*) FROM feeds) AS feeds,"
@@ -88,9 +91,10 @@ def stats(db: Database) -> dict:
             "   AS stories_seen_more_than_once,"
             " (SELECT count(*) FROM article_sources WHERE similarity < 1) AS near_copies,"
             " (SELECT count(*) FROM articles WHERE revisions > 0) AS articles_updated,"
-            " (SELECT count(*) FROM articles a WHERE word_count >= 50 AND NOT EXISTS"
+            " (SELECT count(*) FROM articles a WHERE word_count >= :min_words AND NOT EXISTS"
             "   (SELECT 1 FROM article_fingerprints p WHERE p.article_id = a.id)) AS without_fingerprint,"
-            " (SELECT count(*) FROM fetch_log) AS polls"
+            " (SELECT count(*) FROM fetch_log) AS polls",
+            {"min_words": min_words},
         )
     )
     per_feed = list(

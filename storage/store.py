@@ -372,7 +372,7 @@ class Store:
 
     def page_checked(self, article_id: int, at: str) -> None:
         """Note that a story's page was fetched again at ``at`` and found unchanged."""
-        self.db.execute("UPDATE article_html SET fetched_at = ? WHERE article_id = ?", [at, article_id])
+        self.db.execute("UPDATE articles SET checked_at = ? WHERE id = ?", [at, article_id])
 
     def revisions(self, article_id: int) -> list[dict]:
         """A story's earlier texts, oldest first."""
@@ -390,8 +390,8 @@ class Store:
     def text_checked_at(self, url: str) -> str | None:
         """When the page of the story stored under this canonical URL was last fetched (or its text stored)."""
         row = self.db.execute(
-            "SELECT max(coalesce(h.fetched_at, ''), coalesce(a.updated_at, a.fetched_at)) FROM articles a"
-            " LEFT JOIN article_html h ON h.article_id = a.id WHERE a.url = ?", [url]).fetchone()
+            "SELECT max(coalesce(checked_at, ''), coalesce(updated_at, fetched_at)) FROM articles WHERE url = ?",
+            [url]).fetchone()
         return row[0] if row else None
 
     def article_id_for_hash(self, content_hash: str, title: str | None = None) -> int | None:

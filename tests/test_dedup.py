@@ -151,6 +151,21 @@ def test_a_stored_url_is_not_fetched_again_while_its_text_is_young(server, write
     assert len(server.requests_to("/story.html")) == 1
 
 
+def test_an_unchanged_page_is_checked_once_an_hour_even_when_no_page_is_kept(server, write_config, run_cli, tmp_path):
+    config = write_config(serve(server, "/feed.xml", [("v1", "/story.html", WIRE)]))
+    config.write_text(config.read_text().replace("[storage]\n", "[storage]\nkeep_html = false\n"))
+    fetch(run_cli, config)
+    with sqlite3.connect(tmp_path / "newsd.db") as conn:  # the story was stored two hours ago
+        conn.execute("UPDATE articles SET fetched_at = '2000-01-01T00:00:00Z'")
+    serve(server, "/feed.xml", [("v2", "/story.html", WIRE)])
+    fetch(run_cli, config)
+    assert len(server.requests_to("/story.html")) == 2  # old enough: checked again, unchanged
+    serve(server, "/feed.xml", [("v3", "/story.html", WIRE)])
+    fetch(run_cli, config)
+    assert len(server.requests_to("/story.html")) == 2  # checked a moment ago
+    assert rows(tmp_path / "newsd.db", "SELECT count(*) FROM article_html") == [(0,)]
+
+
 def test_short_texts_match_only_with_the_same_text_and_title(server, write_config, run_cli, tmp_path):
     teaser = "Read the full story on our website."
     server.routes["/feed.xml"] = Response(rss([

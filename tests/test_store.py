@@ -327,6 +327,12 @@ def test_stats_and_recent(store, feed_id):
     assert [r["id"] for r in queries.recent(store.db, limit=1)] == [newest]
 
 
+def test_stats_counts_texts_without_fingerprint_from_the_configured_min_words(store, feed_id):
+    store.add_article(article(text="word " * 30, word_count=30), source(feed_id, "k1"))
+    assert queries.stats(store.db, min_words=50)["without_fingerprint"] == 0
+    assert queries.stats(store.db, min_words=20)["without_fingerprint"] == 1
+
+
 def test_article_query_for_unknown_id_raises_store_error(store):
     with pytest.raises(StoreError, match="no article with id 999"):
         queries.article(store.db, 999)
@@ -453,7 +459,7 @@ def test_a_v1_store_upgrades_in_place_and_keeps_its_data(tmp_path):
     path = tmp_path / "v1.db"
     make_v1_store(path)
     with open_store(path) as store:
-        assert pragma(store, "user_version") == LATEST_VERSION == 3
+        assert pragma(store, "user_version") == LATEST_VERSION == 4
         assert {"article_html", "sites", "site_paragraphs", "article_fingerprints", "lsh_bands",
                 "article_revisions"} <= set(store.db.table_names())
         row = queries.article(store.db, 1)
