@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -489,9 +488,12 @@ async def fetch_feeds(
     """Poll ``feeds`` once, concurrently, and return what happened."""
     started = time.monotonic()
     summary = RunSummary()
-    # Extraction gets threads of its own: in the default pool it would queue
-    # aiohttp's DNS lookups behind CPU-bound work and make them time out.
-    extractor = ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="extract")
+    # Extraction gets a thread of its own: in the default pool it would queue
+    # aiohttp's DNS lookups behind CPU-bound work and make them time out. One
+    # thread, never two: trafilatura (lxml) crashes the process with a
+    # segmentation fault when two extractions run at once (trafilatura issues
+    # #840 and #925; bench/dedup.py hit it too), and the GIL leaves little to gain.
+    extractor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
 
     try:
         async with Fetcher(settings.http) as fetcher:

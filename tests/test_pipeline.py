@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 
 from conftest import OTHER_STORIES, STORY, Response, article_html, rss
 from newsd.daemon import pipeline
@@ -184,3 +186,32 @@ def test_extraction_keeps_no_state_between_pages():
     for _ in range(3):  # trafilatura's LRU would need a few sightings before cutting
         second = extract(article_html("Two", [shared, STORY[2]]))
     assert shared in first.text and shared in second.text
+
+
+def test_pages_are_never_extracted_two_at_once(server, write_config, run_cli, tmp_path, monkeypatch):
+    # trafilatura and lxml crash the process when two extractions run in parallel threads
+    running, peak, lock = [0], [0], threading.Lock()
+    real_extract = pipeline.extract
+
+    def watched_extract(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            time.sleep(0.05)  # long enough for a second extraction to overlap, were one allowed
+            return real_extract(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(pipeline, "extract", watched_extract)
+    items = [{"title": f"Story {i}", "guid": f"g{i}", "link": server.url(f"/s{i}.html")} for i in range(4)]
+    server.routes["/feed.xml"] = Response(rss(items), headers={"Content-Type": "application/rss+xml"})
+    for i in range(4):
+        server.routes[f"/s{i}.html"] = Response(article_html(f"Story {i}", [OTHER_STORIES[i][0]] + STORY),
+                                                headers={"Content-Type": "text/html"})
+    result = run_cli("--config", str(write_config(server.url("/feed.xml"))), "fetch")
+    assert result.exit_code == 0, result.output
+    assert peak[0] == 1
+    with sqlite3.connect(tmp_path / "newsd.db") as conn:
+        assert conn.execute("SELECT count(*) FROM article_sources").fetchone() == (4,)
