@@ -279,8 +279,11 @@ def run_quality(stories: int, seed: int, threshold: float | None) -> dict:
                 counts[0] += 1
         elif same_pred:
             fp += 1
-        if not same_truth and {a.kind, b.kind} & set(negatives) and a.story[1:] == b.story[1:]:
-            kind = (set(negatives) & {a.kind, b.kind}).pop()
+        # a story's pages against its templated sibling, or against its same-topic story
+        # (the sibling against the same-topic story counts in neither)
+        kinds = {a.kind, b.kind} & set(negatives)
+        if not same_truth and len(kinds) == 1 and a.story[1:] == b.story[1:]:
+            kind = kinds.pop()
             negatives[kind][1] += 1
             negatives[kind][0] += same_pred
     return {
