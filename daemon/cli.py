@@ -224,7 +224,8 @@ def stats(app: AppContext, fmt: str) -> None:
         f"Near copies merged: {data['near_copies']}   Updated at their URL: {data['articles_updated']}"
     )
     if data["without_fingerprint"]:
-        click.echo(f"{plural(data['without_fingerprint'], 'article')} stored before deduplication have no "
+        count = data["without_fingerprint"]
+        click.echo(f"{plural(count, 'article')} stored before deduplication {'has' if count == 1 else 'have'} no "
                    "fingerprint: run 'newsd dedup --rebuild' so new copies of them are recognised.")
     if data["per_feed"]:
         click.echo()
