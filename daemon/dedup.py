@@ -30,6 +30,13 @@ from newsd.storage import FingerprintRecord, Store
 MAX_CANDIDATES = 20
 # Candidates whose facts are compared, best similarity first.
 MAX_FACT_CHECKS = 5
+# A copy this much longer than its story's stored text replaces it (a teaser came first).
+FULLER_TEXT_RATIO = 1.5
+
+
+def is_fuller(text: str, than: str) -> bool:
+    """Whether ``text`` is enough longer than ``than`` to replace it as the story's text."""
+    return word_count(text) >= FULLER_TEXT_RATIO * max(1, word_count(than))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
@@ -27,7 +27,7 @@ from newsd.daemon.errors import FeedError
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.feed import Entry, Feed, parse_feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
-from newsd.daemon.dedup import StoryMatch, find_story, fingerprint_of
+from newsd.daemon.dedup import StoryMatch, find_story, fingerprint_of, is_fuller
 from newsd.daemon.story_facts import same_story
 from newsd.daemon.site_learning import learn_and_clean, without_learned
 from newsd.daemon.text import content_hash, looks_like_html, word_count
@@ -42,8 +42,6 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # A new feed entry for a stored URL (a changed GUID, another feed) fetches the
 # page again to look for an update, unless the text is younger than this.
 REVISIT_AFTER_S = 3600
-# A copy this much longer than the stored text of its story replaces it (a teaser came first).
-FULLER_TEXT_RATIO = 1.5
 
 
 FeedStatus = Literal["ok", "not_modified", "failed"]
@@ -328,11 +326,13 @@ class Poller:
         source = SourceRecord(feed_id=feed_id, entry_key=entry.key, url=entry.link, canonical_url=link,
                               guid=entry.guid, title=entry.title, seen_at=seen_at)
         if link:
-            existing = self.store.article_id_for_url(link)
-            if existing is None and link in self._in_flight:
+            # another entry of this run is fetching the URL (a new story, or a revisit): wait for it
+            if link in self._in_flight:
                 existing = await asyncio.shield(self._in_flight[link])
-            elif existing is not None and self._due_for_revisit(link, seen_at):
-                return await self._revisit(existing, entry, feed_url, local_feed, source)
+            else:
+                existing = self.store.article_id_for_url(link)
+                if existing is not None and self._due_for_revisit(link, seen_at):
+                    return await self._revisit(existing, entry, feed_url, local_feed, source)
             if existing is not None:
                 self.store.add_source(existing, source, 1.0)
                 return EntryOutcome(stored=True)
@@ -408,6 +408,10 @@ class Poller:
         if not same_story(old_text, article.text, compare_facts=False):
             log.info("%s: the page now tells another story; article %d kept as it was", entry.link, article_id)
             return
+        if is_fuller(old_text, article.text):
+            # the story's text came from a fuller copy on another site: this page is still the teaser
+            self.store.page_checked(article_id, seen_at)
+            return
         revision = self.store.revise_article(article_id, article, fingerprint_of(article.text, self.dedup), seen_at,
                                              fetched.kept)
         log.info("%s: text changed, stored as revision %d of article %d", entry.link, revision, article_id)
@@ -422,6 +426,13 @@ class Poller:
         """
         with self.store.transaction():
             existing = self.store.article_id_for_url(url) if url else None
+            if existing is not None and url != source.canonical_url and not self._tells(existing, article):
+                # The page names a stored URL (rel=canonical, or where its link redirects) but tells
+                # another story: a template's wrong canonical, dead links sent to one page. Its own link holds it.
+                log.info("%s: the page names %s, which holds another story; stored under its own link", entry.link, url)
+                url = source.canonical_url
+                article = replace(article, url=url)
+                existing = self.store.article_id_for_url(url) if url else None
             if existing is not None:
                 self.store.add_source(existing, source, 1.0)
                 return article, existing, False
@@ -442,11 +453,17 @@ class Poller:
             article_id, created = self.store.add_article(article, source, fetched.kept, fingerprint)
         return article, article_id, created
 
+    def _tells(self, article_id: int, article: ArticleRecord) -> bool:
+        """Whether ``article`` tells the stored story ``article_id`` (the same text, or a copy on its site)."""
+        stored = self.store.story_texts([article_id]).get(article_id)
+        return stored is not None and (content_hash(stored.text) == article.content_hash
+                                       or same_story(stored.text, article.text, one_site=True))
+
     def _keep_the_fuller_text(self, match: StoryMatch, article: ArticleRecord, fingerprint: FingerprintRecord | None,
                               fetched: FetchedPage, at: str) -> None:
         """A teaser stored first gives way to the full story that arrives later (kept as a revision)."""
         stored = self.store.story_texts([match.article_id]).get(match.article_id)
-        if stored is not None and article.word_count >= FULLER_TEXT_RATIO * max(1, word_count(stored.text)):
+        if stored is not None and is_fuller(article.text, stored.text):
             self.store.revise_article(match.article_id, article, fingerprint, at, fetched.kept)
 
     async def _fetch_document(self, entry: Entry, feed_url: str, local_feed: bool) -> FetchedPage:

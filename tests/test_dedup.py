@@ -295,3 +295,44 @@ def test_a_canonical_that_names_a_section_is_not_trusted(server, write_config, r
     fetch(run_cli, write_config(feed))
     assert sorted(rows(tmp_path / "newsd.db", "SELECT url FROM articles")) == [
         (server.url("/news/s0.html"),), (server.url("/news/s1.html"),)]
+
+
+def test_a_wrong_canonical_shared_by_two_stories_does_not_merge_them(server, write_config, run_cli, tmp_path):
+    items = [("s0", "/a/s0.html", OTHER_STORIES[0] * 2), ("s1", "/b/s1.html", OTHER_STORIES[1] * 2)]
+    feed = serve(server, "/feed.xml", items)
+    for _, path, paragraphs in items:  # a template that declares one URL on every story
+        html = article_html("S", paragraphs).replace("</head>", f'<link rel="canonical" href="{server.url("/latest")}"></head>')
+        server.routes[path] = Response(html, headers=HTML)
+    fetch(run_cli, write_config(feed))
+    db = tmp_path / "newsd.db"
+    texts = [text for text, in rows(db, "SELECT text FROM articles")]
+    assert len(texts) == 2 and {OTHER_STORIES[0][0] in t for t in texts} == {True, False}
+    assert server.url("/latest") in [url for url, in rows(db, "SELECT url FROM articles")]
+
+
+def test_a_revisit_of_a_teaser_keeps_the_fuller_copy_it_gave_way_to(server, write_config, run_cli, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setattr(pipeline, "REVISIT_AFTER_S", 0)
+    full = WIRE + OTHER_STORIES[2]
+    fetch(run_cli, write_config(serve(server, "/one.xml", [("b", "/brief/bikes", WIRE[:2])])))
+    two = serve(server, "/two.xml", [("a", "/news/bikes.html", full)], site="Other Paper")
+    fetch(run_cli, write_config(server.url("/one.xml"), two))
+    serve(server, "/one.xml", [("b2", "/brief/bikes", WIRE[:2])])  # the teaser's entry again, a new GUID
+    fetch(run_cli, write_config(server.url("/one.xml"), two))
+    assert len(server.requests_to("/brief/bikes")) == 2  # it was checked again
+    (text, revisions), = rows(tmp_path / "newsd.db", "SELECT text, revisions FROM articles")
+    assert OTHER_STORIES[2][0] in text and revisions == 1
+
+
+def test_two_feeds_naming_one_stored_url_fetch_it_again_once(server, write_config, run_cli, tmp_path):
+    config = write_config(serve(server, "/one.xml", [("v1", "/story.html", WIRE)]))
+    fetch(run_cli, config)
+    with sqlite3.connect(tmp_path / "newsd.db") as conn:  # stored two hours ago
+        conn.execute("UPDATE articles SET fetched_at = '2000-01-01T00:00:00Z'")
+    serve(server, "/one.xml", [("v2", "/story.html", WIRE)])
+    serve(server, "/two.xml", [("w1", "/story.html", WIRE)])
+    page = server.routes["/story.html"]
+    server.routes["/story.html"] = Response(page.body, headers=HTML, delay=0.3)  # both entries meet while it loads
+    fetch(run_cli, write_config(server.url("/one.xml"), server.url("/two.xml")))
+    assert len(server.requests_to("/story.html")) == 2
+    assert rows(tmp_path / "newsd.db", "SELECT count(*) FROM article_sources") == [(3,)]
