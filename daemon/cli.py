@@ -225,8 +225,9 @@ def stats(app: AppContext, fmt: str) -> None:
     )
     if data["without_fingerprint"]:
         count = data["without_fingerprint"]
-        click.echo(f"{plural(count, 'article')} stored before deduplication {'has' if count == 1 else 'have'} no "
-                   "fingerprint: run 'newsd dedup --rebuild' so new copies of them are recognised.")
+        click.echo(f"{plural(count, 'article')} {'has' if count == 1 else 'have'} no fingerprint (stored before "
+                   "deduplication, or a rebuild was interrupted): run 'newsd dedup --rebuild' so new copies of "
+                   "them are recognised.")
     if data["per_feed"]:
         click.echo()
         click.echo(render_table(data["per_feed"], ["id", "articles", "sources", "last_status", "error_count", "url"], wide="url"))

@@ -5,7 +5,14 @@ made before deduplication. Stories are read in id order, in batches (memory
 stays bounded however large the store): each is matched against the stories
 before it exactly as the pipeline matches a new article, and a copy becomes
 another appearance of the earlier story. Merging cannot be undone by a
-stricter threshold later: a merged copy keeps its source row, not its text.
+stricter threshold later: a merged copy keeps its source row, not its text,
+unless its text is the fuller one (the story was stored from a teaser): then
+the story takes it as a revision, as the pipeline does.
+
+Writes are committed at least every ``MAX_TRANSACTION_S`` seconds, so a
+daemon polling meanwhile waits for the lock far less than its busy timeout.
+An interrupted rebuild leaves the stories after it without a fingerprint
+(`newsd stats` counts them); running it again finishes the work.
 """
 
 from __future__ import annotations
@@ -16,13 +23,15 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from newsd.config import DedupSettings
-from newsd.daemon.dedup import find_story, fingerprint_of
+from newsd.daemon.dedup import find_story, fingerprint_of, is_fuller
 from newsd.daemon.text import content_hash
 from newsd.storage import Store
+from newsd.storage.store import utc_now
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+MAX_TRANSACTION_S = 0.25  # hold the write lock no longer than this (plus one story's work)
 
 
 @dataclass
@@ -46,20 +55,16 @@ def rebuild(store: Store, settings: DedupSettings, on_progress: Callable[[int], 
     store.clear_fingerprints()
     after = 0
     while batch := store.stories_after(after, batch_size):
-        with store.transaction():  # one short transaction per batch
-            for article_id, title, text, stored_hash, url in batch:
-                summary.stories += 1
-                folded_hash = content_hash(text)
-                if folded_hash != stored_hash:  # stored by a newsd that folded text differently
-                    store.set_content_hash(article_id, folded_hash)
-                fingerprint = fingerprint_of(text, settings)
-                match = find_story(store, title, text, folded_hash, fingerprint, settings, itself=article_id, url=url)
-                if match is not None and match.article_id < article_id:
-                    store.merge_story(article_id, match.article_id, match.similarity)
-                    summary.merged += 1
-                elif fingerprint is not None:
-                    store.set_fingerprint(article_id, fingerprint)
-                    summary.fingerprinted += 1
+        pending = iter(batch)
+        done = 0
+        while done < len(batch):
+            deadline = time.monotonic() + MAX_TRANSACTION_S
+            with store.transaction():
+                for article_id, title, text, stored_hash, url in pending:
+                    _rebuild_one(store, settings, summary, article_id, title, text, stored_hash, url)
+                    done += 1
+                    if time.monotonic() > deadline:
+                        break
         after = batch[-1][0]
         if on_progress:
             on_progress(len(batch))
@@ -67,3 +72,24 @@ def rebuild(store: Store, settings: DedupSettings, on_progress: Callable[[int], 
     log.info("dedup rebuild: %d stories, %d merged, %d fingerprinted in %.1f s",
              summary.stories, summary.merged, summary.fingerprinted, summary.duration_s)
     return summary
+
+
+def _rebuild_one(store: Store, settings: DedupSettings, summary: RebuildSummary, article_id: int,
+                 title: str | None, text: str, stored_hash: str, url: str | None) -> None:
+    """Hash and fingerprint one story again; merge it into an earlier story it is a copy of."""
+    summary.stories += 1
+    folded_hash = content_hash(text)
+    if folded_hash != stored_hash:  # stored by a newsd that folded text differently
+        store.set_content_hash(article_id, folded_hash)
+    fingerprint = fingerprint_of(text, settings)
+    match = find_story(store, title, text, folded_hash, fingerprint, settings, itself=article_id, url=url)
+    if match is not None and match.article_id < article_id:
+        story = store.story_texts([match.article_id])[match.article_id]
+        fuller = is_fuller(text, story.text)
+        store.merge_story(article_id, match.article_id, match.similarity, take_text_at=utc_now() if fuller else None)
+        if fuller:
+            store.set_fingerprint(match.article_id, fingerprint)
+        summary.merged += 1
+    elif fingerprint is not None:
+        store.set_fingerprint(article_id, fingerprint)
+        summary.fingerprinted += 1

@@ -450,13 +450,29 @@ class Store:
     def set_content_hash(self, article_id: int, content_hash: str) -> None:
         self.db.execute("UPDATE articles SET content_hash = ? WHERE id = ?", [content_hash, article_id])
 
-    def merge_story(self, duplicate_id: int, story_id: int, similarity: float) -> None:
+    def merge_story(self, duplicate_id: int, story_id: int, similarity: float, take_text_at: str | None = None) -> None:
         """Make a stored duplicate another appearance of ``story_id``: its sources move, the duplicate goes.
 
-        The duplicate's own first source gets ``similarity``; its page,
-        fingerprint and revisions are deleted with it (the story keeps its own).
+        The duplicate's own first source gets ``similarity``; its fingerprint
+        and its own earlier texts are deleted with it. ``take_text_at``: the
+        duplicate's text is the fuller one (the story was stored from a
+        teaser), so the story takes it, and its page, as a revision made at
+        that time; the story's text goes to ``article_revisions``. Else the
+        duplicate's page goes too, as a copy's page does in the pipeline.
         """
         with self.transaction():
+            if take_text_at is not None:
+                self.db.execute("INSERT INTO article_revisions (article_id, revision, title, text, content_hash,"
+                                " stored_at, replaced_at) SELECT id, revisions, title, text, content_hash,"
+                                " coalesce(updated_at, fetched_at), ? FROM articles WHERE id = ?", [take_text_at, story_id])
+                columns = ", ".join(CONTENT_COLUMNS)
+                self.db.execute(f"UPDATE articles SET ({columns}) = (SELECT {columns} FROM articles WHERE id = ?),"
+                                " updated_at = ?, revisions = revisions + 1 WHERE id = ?",
+                                [duplicate_id, take_text_at, story_id])
+                if self.db.execute("SELECT 1 FROM article_html WHERE article_id = ?", [duplicate_id]).fetchone():
+                    self.db.execute("DELETE FROM article_html WHERE article_id = ?", [story_id])
+                    self.db.execute("UPDATE article_html SET article_id = ? WHERE article_id = ?",
+                                    [story_id, duplicate_id])
             self.db.execute("UPDATE article_sources SET similarity = coalesce(similarity, ?), article_id = ?"
                             " WHERE article_id = ?", [similarity, story_id, duplicate_id])
             self.set_fingerprint(duplicate_id, None)

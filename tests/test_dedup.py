@@ -250,7 +250,7 @@ def test_dedup_rebuild_fingerprints_an_old_store_and_merges_its_copies(server, w
         conn.execute("DELETE FROM article_fingerprints")
         conn.execute("DELETE FROM lsh_bands")
     config = write_config(one, two)
-    assert "3 articles stored before deduplication" in run_cli("--config", str(config), "stats").output
+    assert "3 articles have no fingerprint" in run_cli("--config", str(config), "stats").output
     result = run_cli("--config", str(config), "dedup", "--rebuild", "--json")
     assert result.exit_code == 0, result.output
     assert '"merged": 1' in result.output and '"stories": 3' in result.output
@@ -336,3 +336,22 @@ def test_two_feeds_naming_one_stored_url_fetch_it_again_once(server, write_confi
     fetch(run_cli, write_config(server.url("/one.xml"), server.url("/two.xml")))
     assert len(server.requests_to("/story.html")) == 2
     assert rows(tmp_path / "newsd.db", "SELECT count(*) FROM article_sources") == [(3,)]
+
+
+def test_dedup_rebuild_keeps_the_fuller_text_when_the_teaser_was_stored_first(server, write_config, run_cli, tmp_path):
+    full = WIRE + OTHER_STORIES[2]
+    one = serve(server, "/one.xml", [("b", "/brief/bikes", WIRE[:2])])
+    two = serve(server, "/two.xml", [("a", "/news/bikes.html", full)], site="Other Paper")
+    fetch(run_cli, write_config(one, extra="[dedup]\nnear_threshold = 1.0\n"))
+    fetch(run_cli, write_config(one, two, extra="[dedup]\nnear_threshold = 1.0\n"))  # too strict: two stories
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT count(*) FROM articles") == [(2,)]
+    result = run_cli("--config", str(write_config(one, two)), "dedup", "--rebuild", "--json")
+    assert '"merged": 1' in result.output, result.output
+    (article_id, text, revisions, url), = rows(db, "SELECT id, text, revisions, url FROM articles")
+    assert OTHER_STORIES[2][0] in text and revisions == 1 and url.endswith("/brief/bikes")
+    (old_text,), = rows(db, "SELECT text FROM article_revisions WHERE article_id = ?", article_id)
+    assert OTHER_STORIES[2][0] not in old_text and WIRE[0] in old_text
+    assert rows(db, "SELECT count(*) FROM article_sources WHERE article_id = ?", article_id) == [(2,)]
+    assert rows(db, "SELECT count(*) FROM article_html WHERE article_id = ?", article_id) == [(1,)]
+    assert rows(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", OTHER_STORIES[2][0].split()[1]) == [(1,)]
