@@ -2,8 +2,8 @@
 
 What changes, and why it is safe for news pages:
 
-- scheme and host are lower-cased; default ports, fragments and userinfo
-  stay as the server sees them (the fragment never reaches it, so it goes);
+- scheme and host are lower-cased, a default port (``:80``, ``:443``) goes,
+  and so does the fragment (it never reaches the server); userinfo stays;
 - tracking parameters (``utm_*``, ``fbclid``... and the config's own) go, and
   the remaining query is sorted: servers do not care about its order;
 - percent-escapes are normalised (``%7e`` is ``~``, ``%c3%a9`` is ``%C3%A9``),
@@ -111,7 +111,8 @@ def canonical_url(url: str, tracking: TrackingParams = DEFAULT_TRACKING) -> str:
     """
     # One pass can reveal more to do ("?amp=%31" is "?amp=1" only once
     # unescaped; an AMP cache URL may wrap another): repeat to a fixed point.
-    for _ in range(5):
+    # Every pass after the first shortens the URL, so the bound is never reached.
+    for _ in range(len(url) + 2):
         again = _canonical_once(url, tracking)
         if again == url:
             break

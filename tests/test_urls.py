@@ -219,3 +219,9 @@ def test_http_urls_lose_fragment_tracking_and_default_port(url):
     names = [k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
     assert not any(n.startswith("utm_") or n in ("fbclid", "gclid") for n in names)
     assert parts.path.startswith("/")
+
+
+def test_an_amp_cache_url_wrapped_many_times_is_canonical_in_one_call():
+    url = "https://" + "a-b.cdn.ampproject.org/c/s/" * 8 + "example.com/news/story/amp"
+    once = canonical_url(url)
+    assert once == "https://example.com/news/story" == canonical_url(once)
