@@ -168,13 +168,18 @@ def articles(app: AppContext, limit: int, fmt: str) -> None:
 @cli.command()
 @click.argument("article_id", metavar="ID", type=int)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("--revision", type=click.IntRange(min=0), metavar="N",
+              help="Print the story's earlier text number N instead (its updates list them).")
 @pass_app
-def show(app: AppContext, article_id: int, fmt: str) -> None:
+def show(app: AppContext, article_id: int, fmt: str, revision: int | None) -> None:
     """Print one article: metadata, sources and clean text."""
     try:
         row = queries.article(app.store.db, article_id)
     except StoreError as exc:
         raise FatalError(str(exc)) from None
+    if revision is not None:
+        _show_revision(app, article_id, revision, fmt)
+        return
     if fmt == "json":
         echo_json(row)
         return
@@ -197,12 +202,29 @@ def show(app: AppContext, article_id: int, fmt: str) -> None:
         match = "" if src["similarity"] is None else f", similarity {src['similarity']:.2f}"
         click.echo(f"  - {src['feed_name'] or src['feed_url'] or '(removed feed)'}: {where} (seen {src['seen_at']}{match})")
     if row["revisions_kept"]:
-        click.echo(f"Earlier texts ({len(row['revisions_kept'])}; the current one is revision {row['revisions']}):")
+        click.echo(f"Earlier texts ({len(row['revisions_kept'])}; the current one is revision {row['revisions']};"
+                   f" 'newsd show {row['id']} --revision N' prints one):")
         for rev in row["revisions_kept"]:
             click.echo(f"  - revision {rev['revision']}: {rev['chars']} characters, stored {rev['stored_at']}, "
                        f"replaced {rev['replaced_at']}")
     click.echo()
     click.echo(row["text"])
+
+
+def _show_revision(app: AppContext, article_id: int, revision: int, fmt: str) -> None:
+    kept = {rev["revision"]: rev for rev in app.store.revisions(article_id)}
+    if revision not in kept:
+        numbers = ", ".join(str(n) for n in sorted(kept)) or "none"
+        raise FatalError(f"article {article_id} has no earlier text number {revision} (its earlier texts: {numbers}); "
+                         f"'newsd show {article_id}' lists them")
+    rev = kept[revision]
+    if fmt == "json":
+        echo_json({"article_id": article_id, **rev})
+        return
+    click.echo(f"[{article_id}] revision {revision}: {rev['title'] or '(no title)'}")
+    click.echo(f"Stored {rev['stored_at']}, replaced {rev['replaced_at']}")
+    click.echo()
+    click.echo(rev["text"])
 
 
 @cli.command()

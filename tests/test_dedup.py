@@ -124,6 +124,11 @@ def test_an_update_at_the_same_url_replaces_the_text_and_keeps_the_old_one(serve
     (revision, old_text), = rows(db, "SELECT revision, text FROM article_revisions")
     assert revision == 0 and "zoo" not in old_text and WIRE[0] in old_text
     assert rows(db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'zoo'") == [(1,)]
+    # the earlier text is there to read
+    earlier = run_cli("--config", str(config), "show", "1", "--revision", "0")
+    assert earlier.exit_code == 0 and WIRE[0] in earlier.output and "zoo" not in earlier.output
+    missing = run_cli("--config", str(config), "show", "1", "--revision", "5")
+    assert missing.exit_code == 2 and "no earlier text number 5 (its earlier texts: 0)" in missing.output
     # the kept page is the update's, so a later reextract works on the current text
     assert run_cli("--config", str(config), "reextract").exit_code == 0
     assert "near the zoo" in rows(db, "SELECT text FROM articles")[0][0]
