@@ -142,6 +142,7 @@ def test_a_guid_change_with_the_same_url_and_text_adds_only_a_source(server, wri
     fetch(run_cli, config)
     serve(server, "/feed.xml", [("v1-renamed", "/story.html", WIRE)])
     fetch(run_cli, config)
+    assert len(server.requests_to("/story.html")) == 2  # the page was checked for an update
     db = tmp_path / "newsd.db"
     assert rows(db, "SELECT count(*), max(revisions) FROM articles") == [(1, 0)]
     assert rows(db, "SELECT count(*) FROM article_revisions") == [(0,)]
@@ -360,3 +361,17 @@ def test_dedup_rebuild_keeps_the_fuller_text_when_the_teaser_was_stored_first(se
     assert rows(db, "SELECT count(*) FROM article_sources WHERE article_id = ?", article_id) == [(2,)]
     assert rows(db, "SELECT count(*) FROM article_html WHERE article_id = ?", article_id) == [(1,)]
     assert rows(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", OTHER_STORIES[2][0].split()[1]) == [(1,)]
+
+
+def test_a_tracking_url_of_a_stored_story_in_a_later_run_adds_only_a_source(server, write_config, run_cli, tmp_path):
+    config = write_config(serve(server, "/feed.xml", [("a", "/story.html", WIRE)]))
+    fetch(run_cli, config)
+    server.routes["/feed.xml"] = Response(rss([{"title": "Story a", "guid": "a-again",
+                                                "link": server.url("/story.html?utm_source=rss&utm_medium=feed&fbclid=x")}]),
+                                          headers=FEED)
+    fetch(run_cli, config)
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT count(*) FROM articles") == [(1,)]
+    assert sorted(rows(db, "SELECT guid, canonical_url FROM article_sources")) == [
+        ("a", server.url("/story.html")), ("a-again", server.url("/story.html"))]
+    assert len(server.requests_to("/story.html")) == 1  # a young text is not fetched again
