@@ -84,8 +84,8 @@ def _rebuild_one(store: Store, settings: DedupSettings, summary: RebuildSummary,
     fingerprint = fingerprint_of(text, settings)
     match = find_story(store, title, text, folded_hash, fingerprint, settings, itself=article_id, url=url)
     if match is not None and match.article_id < article_id:
-        story = store.story_texts([match.article_id])[match.article_id]
-        fuller = is_fuller(text, story.text)
+        story = store.story(match.article_id)
+        fuller = story is not None and is_fuller(text, story.text)
         store.merge_story(article_id, match.article_id, match.similarity, take_text_at=utc_now() if fuller else None)
         if fuller:
             store.set_fingerprint(match.article_id, fingerprint)

@@ -396,13 +396,13 @@ class Poller:
         if page_url(fetched.final_url, document.canonical_url, link, self.tracking) != link:
             log.info("%s: the page now lives at another URL; article %d kept as it was", entry.link, article_id)
             return
-        stored = self.store.story_texts([article_id]).get(article_id)
+        stored = self.store.story(article_id)
         if stored is None:
             return
         document = without_learned(self.store, document, link, self.site_learning)
         old_text = without_learned(self.store, Document(text=stored.text), link, self.site_learning).text
         article = build_article(entry, document, link, seen_at, fetched.problem)
-        if article.text_source != "page" or content_hash(article.text) == content_hash(old_text):
+        if article.text_source != "page" or article.content_hash == content_hash(old_text):
             self.store.page_checked(article_id, seen_at)
             return
         if not same_story(old_text, article.text, compare_facts=False):
@@ -455,14 +455,14 @@ class Poller:
 
     def _tells(self, article_id: int, article: ArticleRecord) -> bool:
         """Whether ``article`` tells the stored story ``article_id`` (the same text, or a copy on its site)."""
-        stored = self.store.story_texts([article_id]).get(article_id)
+        stored = self.store.story(article_id)
         return stored is not None and (content_hash(stored.text) == article.content_hash
                                        or same_story(stored.text, article.text, one_site=True))
 
     def _keep_the_fuller_text(self, match: StoryMatch, article: ArticleRecord, fingerprint: FingerprintRecord | None,
                               fetched: FetchedPage, at: str) -> None:
         """A teaser stored first gives way to the full story that arrives later (kept as a revision)."""
-        stored = self.store.story_texts([match.article_id]).get(match.article_id)
+        stored = self.store.story(match.article_id)
         if stored is not None and is_fuller(article.text, stored.text):
             self.store.revise_article(match.article_id, article, fingerprint, at, fetched.kept)
 

@@ -64,14 +64,15 @@ def tokens(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _aligned(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]], SequenceMatcher]:
+Tokens = list[tuple[str, bool]]
+
+
+def _aligned(old: str, new: str) -> tuple[Tokens, Tokens, SequenceMatcher]:
     first, second = tokens(old)[:MAX_TOKENS], tokens(new)[:MAX_TOKENS]
     return first, second, SequenceMatcher(None, [w for w, _ in first], [w for w, _ in second], autojunk=False)
 
 
-def unmatched_share(old: str, new: str) -> tuple[float, int]:
-    """(share, number) of the shorter text's words that have no place in the longer one."""
-    first, second, matcher = _aligned(old, new)
+def _unmatched(first: Tokens, second: Tokens, matcher: SequenceMatcher) -> tuple[float, int]:
     shorter = min(len(first), len(second))
     if not shorter:
         return 0.0, 0
@@ -79,9 +80,7 @@ def unmatched_share(old: str, new: str) -> tuple[float, int]:
     return (shorter - matched) / shorter, shorter - matched
 
 
-def swapped_facts(old: str, new: str) -> tuple[int, int]:
-    """(facts swapped for facts in short substitutions, facts both texts share in place)."""
-    first, second, matcher = _aligned(old, new)
+def _swapped(first: Tokens, second: Tokens, matcher: SequenceMatcher) -> tuple[int, int]:
     swapped = shared = 0
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -89,6 +88,16 @@ def swapped_facts(old: str, new: str) -> tuple[int, int]:
         elif op == "replace" and i2 - i1 <= SHORT_SPAN and j2 - j1 <= SHORT_SPAN:
             swapped += min(sum(fact for _, fact in first[i1:i2]), sum(fact for _, fact in second[j1:j2]))
     return swapped, shared
+
+
+def unmatched_share(old: str, new: str) -> tuple[float, int]:
+    """(share, number) of the shorter text's words that have no place in the longer one."""
+    return _unmatched(*_aligned(old, new))
+
+
+def swapped_facts(old: str, new: str) -> tuple[int, int]:
+    """(facts swapped for facts in short substitutions, facts both texts share in place)."""
+    return _swapped(*_aligned(old, new))
 
 
 def same_story(old_text: str, new_text: str, compare_facts: bool = True, one_site: bool = False) -> bool:
@@ -102,10 +111,11 @@ def same_story(old_text: str, new_text: str, compare_facts: bool = True, one_sit
     substitutions too ("kills 12" for "death toll rises to 12"), so they
     would count against copies as often as against templated stories.
     """
-    share, count = unmatched_share(old_text, new_text)
+    alignment = _aligned(old_text, new_text)  # aligned once: the costly part
+    share, count = _unmatched(*alignment)
     if share > (ONE_SITE_MAX_UNMATCHED_SHARE if one_site else MAX_UNMATCHED_SHARE) and count >= MIN_UNMATCHED_WORDS:
         return False
     if not compare_facts:
         return True
-    swapped, shared = swapped_facts(old_text, new_text)
+    swapped, shared = _swapped(*alignment)
     return not (swapped >= MIN_SWAPPED and swapped >= MIN_SWAPPED_SHARE * (swapped + shared))

@@ -354,19 +354,22 @@ class Store:
         on the current text, not the old.
         """
         with self.transaction():
-            old = self.db.execute("SELECT title, text, content_hash, coalesce(updated_at, fetched_at), revisions"
-                                  " FROM articles WHERE id = ?", [article_id]).fetchone()
-            if old is None:
-                raise KeyError(article_id)
-            title, text, content_hash, stored_at, revision = old
-            self.db.execute("INSERT INTO article_revisions (article_id, revision, title, text, content_hash, stored_at,"
-                            " replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [article_id, revision, title, text, content_hash, stored_at, at])
+            revision = self._archive_text(article_id, at)
             self._write_content(article_id, article, updated_at=at, revisions=revision + 1)
             self.set_fingerprint(article_id, fingerprint)
             if page is not None:
                 self.keep_page(article_id, page)
         return revision + 1
+
+    def _archive_text(self, article_id: int, at: str) -> int:
+        """Copy a story's current title and text to article_revisions, replaced ``at``; return its revision number."""
+        row = self.db.execute("SELECT revisions FROM articles WHERE id = ?", [article_id]).fetchone()
+        if row is None:
+            raise KeyError(article_id)
+        self.db.execute("INSERT INTO article_revisions (article_id, revision, title, text, content_hash, stored_at,"
+                        " replaced_at) SELECT id, revisions, title, text, content_hash, coalesce(updated_at, fetched_at),"
+                        " ? FROM articles WHERE id = ?", [at, article_id])
+        return row[0]
 
     def keep_page(self, article_id: int, page: PageRecord) -> None:
         """Store (or replace) an article's raw page."""
@@ -441,6 +444,10 @@ class Store:
         rows = self.db.execute(f"SELECT id, title, text, url FROM articles WHERE id IN ({marks})", ids).fetchall()
         return {article_id: StoredStory(title, text, url) for article_id, title, text, url in rows}
 
+    def story(self, article_id: int) -> StoredStory | None:
+        """Title, text and URL of one story; None when there is no such article."""
+        return self.story_texts([article_id]).get(article_id)
+
     def clear_fingerprints(self) -> None:
         """Forget every fingerprint and LSH key (``newsd dedup --rebuild`` computes them again)."""
         with self.transaction():
@@ -467,9 +474,7 @@ class Store:
         """
         with self.transaction():
             if take_text_at is not None:
-                self.db.execute("INSERT INTO article_revisions (article_id, revision, title, text, content_hash,"
-                                " stored_at, replaced_at) SELECT id, revisions, title, text, content_hash,"
-                                " coalesce(updated_at, fetched_at), ? FROM articles WHERE id = ?", [take_text_at, story_id])
+                self._archive_text(story_id, take_text_at)
                 columns = ", ".join(CONTENT_COLUMNS)
                 self.db.execute(f"UPDATE articles SET ({columns}) = (SELECT {columns} FROM articles WHERE id = ?),"
                                 " updated_at = ?, revisions = revisions + 1 WHERE id = ?",
