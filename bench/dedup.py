@@ -137,11 +137,18 @@ def templated(paragraphs: list[str], rng: random.Random) -> list[str]:
             return rng.choice([m for m in MONTHS if m != word])
         return names.setdefault(word, rng.choice(NAMES))
 
+    def name_inside_sentence(match: re.Match[str]) -> str:
+        word, before = match.group(), match.string[match.start() - 2]
+        # capitalised words inside sentences (after a lowercase word or a comma), in any
+        # script: names of people, places, companies
+        if len(word) > 1 and word[0].isupper() and word[1:].islower() and (before.islower() or before in ",;"):
+            return name(match)
+        return word
+
     out = []
     for paragraph in paragraphs:
         paragraph = re.sub(r"\d[\d.,]*", number, paragraph)
-        # capitalised words inside sentences: names of people, places, companies
-        paragraph = re.sub(r"(?<=[a-z,;] )[A-Z][a-z]+", name, paragraph)
+        paragraph = re.sub(r"(?<=\S )[^\W\d_]+", name_inside_sentence, paragraph)
         out.append(paragraph)
     return out
 
