@@ -26,8 +26,8 @@ from typing import NamedTuple
 # A substitution this short swaps a fact; a longer one is a rewritten phrase or headline.
 SHORT_SPAN = 3
 # Different stories: at least this many facts swapped, making at least this share of the
-# facts. In bench/dedup.py copies swap at most one fact (1% of the facts), templated
-# siblings 30% to 70% (two of five numbers in a text without capitalised names).
+# facts. In bench/dedup.py copies swap at most 3 facts (1.3% of the facts), templated
+# siblings a third or more of their facts, in four samples of the labelled set.
 MIN_SWAPPED = 2
 MIN_SWAPPED_SHARE = 0.2
 # Different stories as well: at least MIN_SWAPPED numbers swapped, making at least this
