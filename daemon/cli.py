@@ -169,7 +169,7 @@ def articles(app: AppContext, limit: int, fmt: str) -> None:
 @click.argument("article_id", metavar="ID", type=int)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 @click.option("--revision", type=click.IntRange(min=0), metavar="N",
-              help="Print the story's earlier text number N instead (its updates list them).")
+              help="Print the story's text number N instead: an earlier one, or the current (show lists them).")
 @pass_app
 def show(app: AppContext, article_id: int, fmt: str, revision: int | None) -> None:
     """Print one article: metadata, sources and clean text."""
@@ -177,7 +177,7 @@ def show(app: AppContext, article_id: int, fmt: str, revision: int | None) -> No
         row = queries.article(app.store.db, article_id)
     except StoreError as exc:
         raise FatalError(str(exc)) from None
-    if revision is not None:
+    if revision is not None and revision != row["revisions"]:  # the current number prints the story as usual
         _show_revision(app, article_id, revision, fmt)
         return
     if fmt == "json":
@@ -215,8 +215,8 @@ def _show_revision(app: AppContext, article_id: int, revision: int, fmt: str) ->
     kept = {rev["revision"]: rev for rev in app.store.revisions(article_id)}
     if revision not in kept:
         numbers = ", ".join(str(n) for n in sorted(kept)) or "none"
-        raise FatalError(f"article {article_id} has no earlier text number {revision} (its earlier texts: {numbers}); "
-                         f"'newsd show {article_id}' lists them")
+        raise FatalError(f"article {article_id} has no text number {revision} (its earlier texts: {numbers}; "
+                         f"without --revision it prints the current one); 'newsd show {article_id}' lists them")
     rev = kept[revision]
     if fmt == "json":
         echo_json({"article_id": article_id, **rev})

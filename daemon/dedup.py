@@ -77,7 +77,7 @@ def find_story(store: Store, title: str | None, text: str, content_hash: str,
     size = len(fp.words(text))
     scored = []
     for article_id, other in candidates:
-        if article_id not in texts:
+        if article_id == itself or article_id not in texts:  # a rebuild meets the story's own fresh fingerprint
             continue
         jaccard = fp.similarity(signature, fp.unpack(other))
         # a teaser lies inside its story: how much of the shorter text the longer holds counts too

@@ -38,6 +38,14 @@ MAX_UNMATCHED_SHARE = 0.4
 # (a footer not learned yet) are what its stories share, so little may differ.
 ONE_SITE_MAX_UNMATCHED_SHARE = 0.15
 MIN_UNMATCHED_WORDS = 15
+# A text this much shorter than the other is a teaser or an excerpt of it, and a teaser
+# is the opening of its story: its first matched words must lie within the longer
+# text's opening (a standfirst or kicker may come first). One item of a round-up or
+# digest page lies further in, and is another story than the page.
+EXCERPT_RATIO = 1.5
+OPENING_TOKENS = 60
+OPENING_SHARE = 0.1
+MIN_ANCHOR = 4  # matched words in a row that place the shorter text in the longer
 # Words aligned at most: the alignment is quadratic in the worst case, and the
 # opening of a story says whether it is the same one.
 MAX_TOKENS = 1500
@@ -80,6 +88,19 @@ def _unmatched(first: Tokens, second: Tokens, matcher: SequenceMatcher) -> tuple
     return (shorter - matched) / shorter, shorter - matched
 
 
+def _starts_in_opening(first: Tokens, second: Tokens, matcher: SequenceMatcher) -> bool:
+    """Whether the shorter text, when much shorter, begins where the longer one opens (see EXCERPT_RATIO)."""
+    shorter, longer = sorted((len(first), len(second)))
+    if longer < EXCERPT_RATIO * shorter:
+        return True
+    longer_is_second = len(second) >= len(first)
+    anchors = [block for block in matcher.get_matching_blocks() if block.size >= MIN_ANCHOR]
+    if not anchors:
+        return True  # nothing placed it: the unmatched share decides
+    start = min(block.b if longer_is_second else block.a for block in anchors)
+    return start <= max(OPENING_TOKENS, OPENING_SHARE * longer)
+
+
 def _swapped(first: Tokens, second: Tokens, matcher: SequenceMatcher) -> tuple[int, int]:
     swapped = shared = 0
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -114,6 +135,8 @@ def same_story(old_text: str, new_text: str, compare_facts: bool = True, one_sit
     alignment = _aligned(old_text, new_text)  # aligned once: the costly part
     share, count = _unmatched(*alignment)
     if share > (ONE_SITE_MAX_UNMATCHED_SHARE if one_site else MAX_UNMATCHED_SHARE) and count >= MIN_UNMATCHED_WORDS:
+        return False
+    if not _starts_in_opening(*alignment):
         return False
     if not compare_facts:
         return True

@@ -349,13 +349,17 @@ class Store:
         """Replace a story's text with its update, keeping the earlier text; return the new revision number.
 
         The earlier title and text go to article_revisions under their own
-        revision number (0 is the text first stored). ``page``, the page the
+        revision number (0 is the text first stored). The first publication
+        date stays. ``page``, the page the
         update came from, replaces the kept one, so `newsd reextract` works
         on the current text, not the old.
         """
         with self.transaction():
             revision = self._archive_text(article_id, at)
-            self._write_content(article_id, article, updated_at=at, revisions=revision + 1)
+            first_published = self.db.execute("SELECT published_at FROM articles WHERE id = ?", [article_id]).fetchone()[0]
+            # an update keeps the story's first publication date; updated_at says when it changed
+            self._write_content(article_id, article, updated_at=at, revisions=revision + 1,
+                                published_at=first_published or article.published_at)
             self.set_fingerprint(article_id, fingerprint)
             if page is not None:
                 self.keep_page(article_id, page)

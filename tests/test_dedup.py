@@ -128,7 +128,9 @@ def test_an_update_at_the_same_url_replaces_the_text_and_keeps_the_old_one(serve
     earlier = run_cli("--config", str(config), "show", "1", "--revision", "0")
     assert earlier.exit_code == 0 and WIRE[0] in earlier.output and "zoo" not in earlier.output
     missing = run_cli("--config", str(config), "show", "1", "--revision", "5")
-    assert missing.exit_code == 2 and "no earlier text number 5 (its earlier texts: 0)" in missing.output
+    assert missing.exit_code == 2 and "no text number 5 (its earlier texts: 0;" in missing.output
+    current = run_cli("--config", str(config), "show", "1", "--revision", "1")  # the number show calls current
+    assert current.exit_code == 0 and "near the zoo" in current.output
     # the kept page is the update's, so a later reextract works on the current text
     assert run_cli("--config", str(config), "reextract").exit_code == 0
     assert "near the zoo" in rows(db, "SELECT text FROM articles")[0][0]

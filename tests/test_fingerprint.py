@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from conftest import OTHER_STORIES, STORY
 from newsd.config import DedupSettings
 from newsd.daemon import fingerprint as fp
-from newsd.daemon.dedup import fingerprint_of
+from newsd.daemon.dedup import find_story, fingerprint_of
 from newsd.daemon.story_facts import same_story, swapped_facts
 from newsd.storage import ArticleRecord, SourceRecord, open_store
 
@@ -174,3 +175,46 @@ def test_a_revision_keeps_the_earlier_text(store):
     assert [(r["revision"], r["text"], r["replaced_at"]) for r in store.revisions(article_id)] == [
         (0, "First text.", "2025-06-11T06:00:00Z"), (1, "Second text.", "2025-06-12T06:00:00Z")]
     assert store.db.execute("SELECT text, revisions FROM articles").fetchone() == ("Third text.", 2)
+
+
+def test_an_update_keeps_the_first_publication_date(store):
+    first = dataclasses.replace(article("https://e.com/a", "First text."), published_at="2025-06-10T05:00:00Z")
+    article_id, _ = store.add_article(first, source(1, "a"))
+    update = dataclasses.replace(article("https://e.com/a", "Second text."), published_at="2025-06-11T09:00:00Z")
+    store.revise_article(article_id, update, None, "2025-06-11T10:00:00Z")
+    assert store.db.execute("SELECT published_at, updated_at FROM articles").fetchone() == (
+        "2025-06-10T05:00:00Z", "2025-06-11T10:00:00Z")
+
+
+BRIEFS = [
+    "The city council voted on Tuesday to close the old harbour bridge to cars from next spring, after engineers "
+    "found cracks in two of its supporting piers during a routine inspection in the summer. Cyclists and people on "
+    "foot will still be able to cross, and a ferry will run every twenty minutes while the repairs last, officials "
+    "said. The works are expected to take two years and to cost about 40 million euros.",
+    "A fire destroyed a warehouse full of paper and cardboard on the northern industrial estate overnight, sending a "
+    "column of black smoke over the motorway and forcing police to close two lanes until the early morning. No one "
+    "was hurt, the fire brigade said, but residents of the nearby villages were told to keep their windows shut, and "
+    "the cause of the blaze is not yet known. Investigators will visit the site on Thursday.",
+    "The regional orchestra named a new principal conductor on Wednesday, ending a search that lasted almost three "
+    "years after her predecessor left for a post abroad. She will lead her first concert in the spring season and "
+    "has promised more contemporary music and a series of free concerts in schools across the province, the "
+    "orchestra's board said in a statement. Her contract runs for five seasons, with an option to extend it.",
+]
+
+
+def test_one_item_further_into_a_round_up_page_is_another_story_than_the_page():
+    round_up = "\n\n".join(["Here is what you need to know this morning.", *BRIEFS, "That's all for today."])
+    assert same_story(round_up, BRIEFS[0][: len(BRIEFS[0]) * 2 // 3])  # its opening: a teaser of the page
+    assert not same_story(round_up, BRIEFS[1])
+    assert not same_story(round_up, BRIEFS[2])
+    assert not same_story(BRIEFS[2], round_up)  # whichever of them came first
+
+
+def test_a_rebuild_never_finds_the_story_itself_among_its_near_copies(store):
+    """A story the daemon stored during a rebuild has its fingerprint already; it must not hide its real copy."""
+    settings = DedupSettings()
+    first, _ = store.add_article(article("https://e.com/a", LONG), source(1, "a"), None, fingerprint_of(LONG, settings))
+    copy = LONG.replace("heated debate", "fierce debate")
+    second, _ = store.add_article(article("https://f.com/b", copy), source(1, "b"), None, fingerprint_of(copy, settings))
+    match = find_story(store, "T", copy, "no-such-hash", fingerprint_of(copy, settings), settings, itself=second)
+    assert match is not None and match.article_id == first
