@@ -470,7 +470,8 @@ class Store:
         """Make a stored duplicate another appearance of ``story_id``: its sources move, the duplicate goes.
 
         The duplicate's own first source gets ``similarity``; its fingerprint
-        and its own earlier texts are deleted with it. ``take_text_at``: the
+        is deleted with it, and its own earlier texts (it was updated) move to
+        the story's, numbered after the story's. ``take_text_at``: the
         duplicate's text is the fuller one (the story was stored from a
         teaser), so the story takes it, and its page, as a revision made at
         that time; the story's text goes to ``article_revisions``. Else the
@@ -489,6 +490,12 @@ class Store:
                                     [story_id, duplicate_id])
             self.db.execute("UPDATE article_sources SET similarity = coalesce(similarity, ?), article_id = ?"
                             " WHERE article_id = ?", [similarity, story_id, duplicate_id])
+            # the duplicate's update history stays retrievable: its earlier texts become the story's
+            base = self.db.execute("SELECT revisions FROM articles WHERE id = ?", [story_id]).fetchone()[0]
+            moved = self.db.execute("UPDATE article_revisions SET article_id = ?, revision = ? + revision"
+                                    " WHERE article_id = ?", [story_id, base, duplicate_id]).rowcount
+            if moved:
+                self.db.execute("UPDATE articles SET revisions = revisions + ? WHERE id = ?", [moved, story_id])
             self.set_fingerprint(duplicate_id, None)
             self.db.execute("DELETE FROM articles WHERE id = ?", [duplicate_id])
 

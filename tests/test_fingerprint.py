@@ -218,3 +218,12 @@ def test_a_rebuild_never_finds_the_story_itself_among_its_near_copies(store):
     second, _ = store.add_article(article("https://f.com/b", copy), source(1, "b"), None, fingerprint_of(copy, settings))
     match = find_story(store, "T", copy, "no-such-hash", fingerprint_of(copy, settings), settings, itself=second)
     assert match is not None and match.article_id == first
+
+
+def test_a_rebuild_merge_keeps_the_duplicates_earlier_texts(store):
+    story, _ = store.add_article(article("https://e.com/a", "Story text."), source(1, "a"))
+    duplicate, _ = store.add_article(article("https://f.com/b", "Copy, first print."), source(1, "b"))
+    store.revise_article(duplicate, article("https://f.com/b", "Copy, updated."), None, "2025-06-11T06:00:00Z")
+    store.merge_story(duplicate, story, 0.9)
+    assert [r["text"] for r in store.revisions(story)] == ["Copy, first print."]
+    assert store.db.execute("SELECT id, text, revisions FROM articles").fetchall() == [(story, "Story text.", 1)]
