@@ -97,7 +97,7 @@ def _print_text(document: Document, url: str | None, explain: bool) -> None:
 
 @click.command("extract")
 @click.argument("source", metavar="URL_OR_FILE")
-@click.option("--url", "page_url", metavar="URL", help="The page's address when SOURCE is a saved file: "
+@click.option("--url", "page_url", metavar="URL", help="The page's address when URL_OR_FILE is a saved file: "
               "picks its site's rules and learned boilerplate, and resolves its links.")
 @click.option("--explain", is_flag=True, help="Also list every removed block and the rule or site statistic behind it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
