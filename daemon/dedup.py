@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from newsd.config import DedupSettings
 from newsd.daemon import fingerprint as fp
-from newsd.daemon.story_facts import same_story
+from newsd.daemon.story_facts import EXCERPT_RATIO, same_story
 from newsd.daemon.text import word_count
 from newsd.daemon.urls import same_site
 from newsd.storage import FingerprintRecord, Store
@@ -30,13 +30,15 @@ from newsd.storage import FingerprintRecord, Store
 MAX_CANDIDATES = 20
 # Candidates whose facts are compared, best similarity first.
 MAX_FACT_CHECKS = 5
-# A copy this much longer than its story's stored text replaces it (a teaser came first).
-FULLER_TEXT_RATIO = 1.5
 
 
 def is_fuller(text: str, than: str) -> bool:
-    """Whether ``text`` is enough longer than ``than`` to replace it as the story's text."""
-    return word_count(text) >= FULLER_TEXT_RATIO * max(1, word_count(than))
+    """Whether ``text`` is enough longer than ``than`` to replace it as the story's text.
+
+    The same ratio that makes the shorter text a teaser of the longer in ``same_story``:
+    a story stored from its teaser takes the full text.
+    """
+    return word_count(text) >= EXCERPT_RATIO * max(1, word_count(than))
 
 
 @dataclass(frozen=True)
