@@ -12,13 +12,16 @@ from newsd.config.loader import (
     missing_local_feeds,
     starter_config_text,
 )
-from newsd.config.settings import DedupSettings, FeedSettings, HttpSettings, Settings, SiteLearningSettings, StorageSettings
+from newsd.config.settings import (DedupSettings, FeedSettings, HttpSettings, PollSettings, RetentionSettings, Settings,
+                                   SiteLearningSettings, StorageSettings)
 
 __all__ = [
     "ConfigError",
     "DedupSettings",
     "FeedSettings",
     "HttpSettings",
+    "PollSettings",
+    "RetentionSettings",
     "Settings",
     "SiteLearningSettings",
     "StorageSettings",

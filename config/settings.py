@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +30,30 @@ class HttpSettings:
     max_redirects: int = 5
     max_connections: int = 64  # in flight at once, all hosts together
     max_per_host: int = 4  # in flight at once to one host
+    host_delay: float = 1.0  # seconds between the starts of two requests to one host
+    allow_private: bool = False  # may feed links reach loopback, private and link-local addresses on other hosts?
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    """How often feeds are polled and what a poll downloads (see newsd.daemon.schedule)."""
+
+    min_interval: int = 600  # seconds; never poll a feed more often, whatever it or its server says
+    max_interval: int = 86400  # the longest normal interval, and the longest backoff after errors
+    default_interval: int = 3600  # until a feed's publishing rate is known
+    jitter: float = 0.1  # up to this share of each delay is added at random, to spread load
+    disable_after: int = 7 * 86400  # a feed failing without a break this long is disabled
+    fetch_pages: bool = True  # download each new entry's page; off stores the feed's own text
+    batch: int = 500  # due feeds taken from the store per dispatch
+    feeds_in_flight: int = 256  # feeds being polled at once: bounds the memory of a big dispatch
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """What the daemon's maintenance deletes (0 keeps everything)."""
+
+    articles_days: int = 0  # delete articles fetched longer ago than this
+    fetch_log_days: int = 30  # delete poll log rows older than this
 
 
 @dataclass(frozen=True)
@@ -59,6 +83,8 @@ class FeedSettings:
     tags: tuple[str, ...] = ()
     enabled: bool = True
     boilerplate: Overrides = Overrides()  # rules and disabled names for this feed's articles
+    min_interval: int | None = None  # this feed's own polling limits, in seconds ([poll] when None)
+    max_interval: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +120,17 @@ class Settings:
     site_learning: SiteLearningSettings = field(default_factory=SiteLearningSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
     boilerplate: BoilerplateSettings = field(default_factory=BoilerplateSettings)
+    poll: PollSettings = field(default_factory=PollSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     feeds: tuple[FeedSettings, ...] = ()
+
+    @cached_property
+    def _feeds_by_url(self) -> dict[str, FeedSettings]:
+        return {feed.url: feed for feed in self.feeds}
+
+    def feed(self, url: str) -> FeedSettings | None:
+        """The config's [[feeds]] table for this URL, if it names the feed."""
+        return self._feeds_by_url.get(url)
 
     @cached_property
     def _feed_rules(self) -> dict[str, Overrides]:
@@ -119,7 +155,11 @@ class Settings:
                 "max_redirects": self.http.max_redirects,
                 "max_connections": self.http.max_connections,
                 "max_per_host": self.http.max_per_host,
+                "host_delay": self.http.host_delay,
+                "allow_private": self.http.allow_private,
             },
+            "poll": asdict(self.poll),
+            "retention": asdict(self.retention),
             "site_learning": {
                 "enabled": self.site_learning.enabled,
                 "min_articles": self.site_learning.min_articles,
@@ -136,6 +176,7 @@ class Settings:
             },
             "feeds": [
                 {"url": f.url, "name": f.name, "tags": list(f.tags), "enabled": f.enabled,
+                 **{k: v for k, v in (("min_interval", f.min_interval), ("max_interval", f.max_interval)) if v},
                  **({"boilerplate": _overrides_dict(f.boilerplate)} if f.boilerplate != Overrides() else {})}
                 for f in self.feeds
             ],

@@ -19,13 +19,15 @@ from newsd.config.settings import (
     DedupSettings,
     FeedSettings,
     HttpSettings,
+    PollSettings,
+    RetentionSettings,
     Settings,
     SiteLearningSettings,
     StorageSettings,
 )
 from newsd.config.rules import Overrides, Rule, compile_rules, default_vocabulary, known_names
 
-SECTIONS = ("storage", "http", "site_learning", "dedup", "boilerplate", "feeds")
+SECTIONS = ("storage", "http", "poll", "retention", "site_learning", "dedup", "boilerplate", "feeds")
 BOILERPLATE_KEYS = ("rules", "disable", "sites")
 OVERRIDE_KEYS = ("rules", "disable")
 SITE_KEYS = ("site", "rules", "disable")
@@ -34,8 +36,27 @@ SITE_LEARNING_KEYS = ("enabled", "min_articles", "min_share")
 DEDUP_KEYS = ("tracking_params", "near_threshold", "min_words")
 # A query parameter name as written in URLs; "pk_*" names every parameter starting with "pk_".
 _PARAM_NAME = re.compile(r"^[^\s=&#*]+\*?$")
-HTTP_KEYS = ("user_agent", "timeout", "max_bytes", "max_redirects", "max_connections", "max_per_host")
-FEED_KEYS = ("url", "name", "tags", "enabled", "boilerplate")
+HTTP_KEYS = ("user_agent", "timeout", "max_bytes", "max_redirects", "max_connections", "max_per_host", "host_delay",
+             "allow_private")
+POLL_KEYS = ("min_interval", "max_interval", "default_interval", "jitter", "disable_after", "fetch_pages", "batch",
+             "feeds_in_flight")
+RETENTION_KEYS = ("articles_days", "fetch_log_days")
+FEED_KEYS = ("url", "name", "tags", "enabled", "boilerplate", "min_interval", "max_interval")
+# A duration: seconds as a number, or a string such as "90s", "10m", "2h", "7d".
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+DURATION_KIND = 'a duration: seconds, or a string such as "90s", "10m", "2h", "7d"'
+
+
+def parse_duration(value: Any) -> int | None:
+    """Seconds from 600 or "10m"; None when the value is no duration."""
+    if _is_int(value) and value >= 0:
+        return value
+    if isinstance(value, str):
+        match = _DURATION.match(value.lower())
+        if match:
+            return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return None
 
 # "example.com/rss" or "www.example.org": a web address someone forgot the scheme of.
 # (A bare "feed.xml" is a file name, so a host needs a path after it or "www.".)
@@ -93,6 +114,19 @@ def _positive_int(v: Any) -> bool:
 
 def _positive_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+
+
+def _duration(table: dict, key: str, prefix: str, problems: Problems, at_least: int = 1) -> int | None:
+    """A duration key in seconds, at least ``at_least``; a problem recorded when it is not one."""
+    if key not in table:
+        return None
+    seconds = parse_duration(table[key])
+    if seconds is None:
+        problems.add(f"{prefix}{key}", f"expected {DURATION_KIND}, got {table[key]!r}")
+    elif seconds < at_least:
+        problems.add(f"{prefix}{key}", f"{table[key]!r} is too short: at least {at_least} s")
+        return None
+    return seconds
 
 
 def normalise_feed_url(value: str, base_dir: Path) -> str:
@@ -255,10 +289,54 @@ def _http(raw: Any, problems: Problems) -> HttpSettings:
         "max_redirects": _typed(raw, "max_redirects", p, problems, "an integer >= 0", lambda v: _is_int(v) and v >= 0),
         "max_connections": _typed(raw, "max_connections", p, problems, "a positive integer", _positive_int),
         "max_per_host": _typed(raw, "max_per_host", p, problems, "a positive integer", _positive_int),
+        "host_delay": _typed(raw, "host_delay", p, problems, "a number of seconds >= 0",
+                             lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0),
+        "allow_private": _typed(raw, "allow_private", p, problems, "true or false", lambda v: isinstance(v, bool)),
     }
-    if values["timeout"] is not None:
-        values["timeout"] = float(values["timeout"])
+    for key in ("timeout", "host_delay"):
+        if values[key] is not None:
+            values[key] = float(values[key])
     return HttpSettings(**{k: v for k, v in values.items() if v is not None})
+
+
+# Polling more often than once a minute is no news reader's business, and hammers servers.
+MIN_POLL_INTERVAL = 60
+
+
+def _poll(raw: Any, problems: Problems) -> PollSettings:
+    if not isinstance(raw, dict):
+        problems.add("poll", "expected a table [poll]")
+        return PollSettings()
+    p = "poll."
+    _check_keys(raw, POLL_KEYS, p, problems)
+    values: dict[str, Any] = {
+        "min_interval": _duration(raw, "min_interval", p, problems, MIN_POLL_INTERVAL),
+        "max_interval": _duration(raw, "max_interval", p, problems, MIN_POLL_INTERVAL),
+        "default_interval": _duration(raw, "default_interval", p, problems, MIN_POLL_INTERVAL),
+        "disable_after": _duration(raw, "disable_after", p, problems, 3600),
+        "jitter": _typed(raw, "jitter", p, problems, "a number from 0 to 1",
+                         lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1),
+        "fetch_pages": _typed(raw, "fetch_pages", p, problems, "true or false", lambda v: isinstance(v, bool)),
+        "batch": _typed(raw, "batch", p, problems, "a positive integer", _positive_int),
+        "feeds_in_flight": _typed(raw, "feeds_in_flight", p, problems, "a positive integer", _positive_int),
+    }
+    if values["jitter"] is not None:
+        values["jitter"] = float(values["jitter"])
+    settings = PollSettings(**{k: v for k, v in values.items() if v is not None})
+    if settings.min_interval > settings.max_interval:
+        problems.add(f"{p}min_interval", f"{settings.min_interval} s is above max_interval ({settings.max_interval} s)")
+    return settings
+
+
+def _retention(raw: Any, problems: Problems) -> RetentionSettings:
+    if not isinstance(raw, dict):
+        problems.add("retention", "expected a table [retention]")
+        return RetentionSettings()
+    p = "retention."
+    _check_keys(raw, RETENTION_KEYS, p, problems)
+    values = {key: _typed(raw, key, p, problems, "a number of days >= 0 (0 keeps everything)",
+                          lambda v: _is_int(v) and v >= 0) for key in RETENTION_KEYS}
+    return RetentionSettings(**{k: v for k, v in values.items() if v is not None})
 
 
 def _feed(raw: Any, index: int, base_dir: Path, problems: Problems,
@@ -282,6 +360,10 @@ def _feed(raw: Any, index: int, base_dir: Path, problems: Problems,
             boilerplate = _overrides(raw["boilerplate"], f"{prefix}boilerplate.", problems, rule_names)
         else:
             problems.add(f"{prefix}boilerplate", "expected a table: boilerplate = { disable = [\"...\"] }")
+    min_interval = _duration(raw, "min_interval", prefix, problems, MIN_POLL_INTERVAL)
+    max_interval = _duration(raw, "max_interval", prefix, problems, MIN_POLL_INTERVAL)
+    if min_interval and max_interval and min_interval > max_interval:
+        problems.add(f"{prefix}min_interval", f"{min_interval} s is above max_interval ({max_interval} s)")
     if url is None:
         return None
     try:
@@ -290,7 +372,7 @@ def _feed(raw: Any, index: int, base_dir: Path, problems: Problems,
         problems.add(f"{prefix}url", str(exc))
         return None
     return FeedSettings(url=url, name=name, tags=tuple(tags or ()), enabled=True if enabled is None else enabled,
-                        boilerplate=boilerplate)
+                        boilerplate=boilerplate, min_interval=min_interval, max_interval=max_interval)
 
 
 def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, list[str]]:
@@ -299,6 +381,8 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
     _check_keys(raw, SECTIONS, "", problems)
     storage = _storage(raw.get("storage", {}), problems)
     http = _http(raw.get("http", {}), problems)
+    poll = _poll(raw.get("poll", {}), problems)
+    retention = _retention(raw.get("retention", {}), problems)
     site_learning = _site_learning(raw.get("site_learning", {}), problems)
     dedup = _dedup(raw.get("dedup", {}), problems)
     boilerplate = _boilerplate(raw.get("boilerplate", {}), problems)
@@ -321,5 +405,5 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
         seen[feed.url] = index
         feeds.append(feed)
     settings = Settings(source=source, storage=storage, http=http, site_learning=site_learning, dedup=dedup,
-                        boilerplate=boilerplate, feeds=tuple(feeds))
+                        boilerplate=boilerplate, poll=poll, retention=retention, feeds=tuple(feeds))
     return settings, problems.items

@@ -19,6 +19,7 @@ import feedparser
 
 from newsd.daemon.dates import from_struct_time
 from newsd.daemon.errors import MalformedFeed, NotAFeed
+from newsd.daemon.schedule import feed_ttl_seconds
 from newsd.daemon.text import html_to_text, looks_like_html, primary_language
 from newsd.daemon.urls import DEFAULT_TRACKING, TrackingParams, canonical_url
 
@@ -53,6 +54,7 @@ class Feed:
     version: str
     entries: tuple[Entry, ...]
     warning: str | None  # what the parser had to recover from, if anything
+    ttl_s: int | None = None  # how often the feed says to poll it (<ttl>, sy:updatePeriod), in seconds
 
 
 def _discover_feed_link(body: bytes, base_url: str) -> str | None:
@@ -191,4 +193,5 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str,
         version=parsed.get("version") or "unknown",
         entries=_separate_repeated_keys(entries),
         warning=str(problem) if problem is not None else None,
+        ttl_s=feed_ttl_seconds(info.get("ttl"), info.get("sy_updateperiod"), info.get("sy_updatefrequency")),
     )

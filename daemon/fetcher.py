@@ -48,6 +48,9 @@ class FetchResult:
     elapsed_ms: int = 0
     error_kind: ErrorKind | None = None
     error: str | None = None
+    # Where permanent redirects (301, 308) from ``url`` led, when they did:
+    # the address to use from now on. Temporary ones (302, 303, 307) stop it.
+    moved_to: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -81,6 +84,17 @@ class FetchResult:
                 return int(value.strip('"'))
         return None
 
+    def expires_at(self) -> datetime | None:
+        """The Expires header as a time (RFC 9111 5.3); None when absent or unreadable (an invalid date means 'already expired')."""
+        value = self.headers.get("expires", "").strip()
+        if not value:
+            return None
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
     def retry_after(self, now: datetime) -> int | None:
         """Seconds to wait from ``now`` per Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
         value = self.headers.get("retry-after", "").strip()
@@ -97,9 +111,11 @@ class FetchResult:
         return max(0, int((when - now).total_seconds()))
 
 
-def _failure(url: str, kind: ErrorKind, message: str, started: float, status: int | None = None) -> FetchResult:
+def _failure(url: str, kind: ErrorKind, message: str, started: float, status: int | None = None,
+             headers: Mapping[str, str] | None = None, moved_to: str | None = None) -> FetchResult:
     elapsed = int((time.monotonic() - started) * 1000)
-    return FetchResult(url=url, final_url=url, status=status, error_kind=kind, error=message, elapsed_ms=elapsed)
+    return FetchResult(url=url, final_url=url, status=status, error_kind=kind, error=message, elapsed_ms=elapsed,
+                       headers=headers or {}, moved_to=moved_to)
 
 
 def _http_date(timestamp: float) -> str:
@@ -137,12 +153,30 @@ class Fetcher:
         # the request itself and never the wait for a free slot.
         self._slots = asyncio.Semaphore(settings.max_connections)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
+        # When each host may see its next request start (event loop time).
+        self._host_next_start: dict[str, float] = {}
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         host = (urlsplit(url).hostname or "").lower()
         if host not in self._host_slots:
             self._host_slots[host] = asyncio.Semaphore(self.settings.max_per_host)
         return self._host_slots[host]
+
+    async def _wait_for_host_turn(self, url: str) -> None:
+        """Space the starts of requests to one host at least ``host_delay`` apart, first come first served.
+
+        Each caller reserves the next free start time before it sleeps (no
+        await in between), so waiting callers keep their order without a lock.
+        """
+        delay = self.settings.host_delay
+        if delay <= 0:
+            return
+        host = (urlsplit(url).hostname or "").lower()
+        now = asyncio.get_running_loop().time()
+        start = max(now, self._host_next_start.get(host, now))
+        self._host_next_start[host] = start + delay
+        if start > now:
+            await asyncio.sleep(start - now)
 
     async def __aenter__(self) -> "Fetcher":
         connector = aiohttp.TCPConnector(
@@ -191,10 +225,12 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         try:
             # Per host first: a busy host must not hold global slots while it waits.
-            async with self._host_slot(url), self._slots:
-                started = time.monotonic()
-                async with asyncio.timeout(self.settings.timeout):
-                    return await self._get(url, headers, started)
+            async with self._host_slot(url):
+                await self._wait_for_host_turn(url)
+                async with self._slots:
+                    started = time.monotonic()
+                    async with asyncio.timeout(self.settings.timeout):
+                        return await self._get(url, headers, started)
         except aiohttp.ConnectionTimeoutError:  # a TimeoutError too, so it comes first
             connect_limit = min(self.settings.timeout, 10)
             return _failure(url, "timeout", f"cannot connect to {urlsplit(url).hostname} within {connect_limit:g} s", started)
@@ -227,12 +263,16 @@ class Fetcher:
             status = response.status
             final_url = str(response.url)
             response_headers = {k.lower(): v for k, v in response.headers.items()}
+            moved_to = permanent_target([hop.status for hop in response.history],
+                                        [str(hop.url) for hop in response.history[1:]] + [final_url])
             if 300 <= status < 400 and status != 304:
                 why = "max_redirects = 0" if not follow else "no Location header"
                 return _failure(url, "redirects", f"HTTP {status} redirect not followed ({why})", started, status)
             if status >= 400:
                 reason = response.reason or ""
-                return _failure(url, "http", f"HTTP {status} {reason}".strip(), started, status)
+                # Headers kept: Retry-After on 429 and 503 says when to come back.
+                return _failure(url, "http", f"HTTP {status} {reason}".strip(), started, status, response_headers,
+                                moved_to)
             declared = response.content_length
             if declared is not None and declared > max_bytes and "content-encoding" not in response_headers:
                 return _failure(url, "too_large", f"body of {declared} bytes is over max_bytes ({max_bytes})", started, status)
@@ -246,5 +286,19 @@ class Fetcher:
         elapsed = int((time.monotonic() - started) * 1000)
         return FetchResult(
             url=url, final_url=final_url, status=status, headers=response_headers,
-            body=b"".join(chunks), elapsed_ms=elapsed,
+            body=b"".join(chunks), elapsed_ms=elapsed, moved_to=moved_to,
         )
+
+
+def permanent_target(statuses: list[int], targets: list[str]) -> str | None:
+    """The URL the leading permanent redirects (301, 308) of a chain led to; None when the first hop was not one.
+
+    ``statuses[i]`` is the status of hop i and ``targets[i]`` where it led.
+    A temporary redirect ends the part of the chain a client may remember.
+    """
+    moved = None
+    for status, target in zip(statuses, targets):
+        if status not in (301, 308):
+            break
+        moved = target
+    return moved

@@ -12,17 +12,21 @@ Failures are values: a bad feed or page is recorded and the run goes on.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import random
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from functools import partial
 from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
 
 from newsd.config import DedupSettings, Settings, SiteLearningSettings
 from newsd.config.rules import RuleSet, default_ruleset
-from newsd.daemon.dates import clamp_future, seconds_between
+from newsd.daemon.dates import clamp_future, iso_utc, seconds_between
+from newsd.daemon.schedule import FeedSchedule, Limits, PollFacts, after_poll, limits_of
 from newsd.daemon.errors import FeedError
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.feed import Entry, Feed, parse_feed
@@ -45,6 +49,7 @@ REVISIT_AFTER_S = 3600
 
 
 FeedStatus = Literal["ok", "not_modified", "failed"]
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass
@@ -58,6 +63,9 @@ class FeedOutcome:
     entries_known: int = 0
     page_errors: list[str] = field(default_factory=list)
     error: str | None = None
+    next_poll_at: str | None = None  # when the schedule wants it polled again
+    disabled_reason: str | None = None  # set when this poll made newsd stop polling it
+    moved_to: str | None = None  # the feed's new URL, after a permanent redirect
 
 
 @dataclass
@@ -214,7 +222,9 @@ class Poller:
                  clock: Callable[[], str] = utc_now, keep_html: bool = True,
                  site_learning: SiteLearningSettings = SiteLearningSettings(),
                  rules_for: Callable[[str | None, str | None], RuleSet] | None = None,
-                 dedup: DedupSettings = DedupSettings()) -> None:
+                 dedup: DedupSettings = DedupSettings(),
+                 limits_for: Callable[[str], Limits] = lambda url: DEFAULT_LIMITS,
+                 fetch_pages: bool = True, draw: Callable[[], float] = random.random) -> None:
         self.store = store
         self.fetcher = fetcher
         self.extractor = extractor  # where extraction runs, off the event loop
@@ -228,9 +238,12 @@ class Poller:
         self._in_flight: dict[str, asyncio.Future[int | None]] = {}
         self.dedup = dedup
         self.tracking = DEFAULT_TRACKING.extended(dedup.tracking_params)
+        self.limits_for = limits_for  # a feed's polling limits, by its URL
+        self.fetch_pages = fetch_pages  # off: store the feed's own text, download no page
+        self.draw = draw  # random numbers in [0, 1) for the schedule's jitter
 
     async def poll(self, feed_row: dict) -> FeedOutcome:
-        """Poll one feed and store its new articles.
+        """Poll one feed, store its new articles and schedule its next poll.
 
         Never raises for bad input or a bug in one feed's processing; store
         failures (sqlite3.Error) do raise, since no run can go on without the store.
@@ -244,10 +257,13 @@ class Poller:
         outcome.http_status = result.status
         feed: Feed | None = None
         stored_all = False
+        body_hash = hashlib.sha256(result.body).hexdigest() if result.ok and result.is_modified else None
         if not result.ok:
             outcome.status, outcome.error = "failed", result.error
-        elif not result.is_modified:
+        elif not result.is_modified or body_hash == feed_row["body_hash"]:
+            # A 200 with the very bytes whose entries are all stored is a 304 in all but name: nothing to parse.
             outcome.status = "not_modified"
+            stored_all = True
         else:
             try:
                 feed = parse_feed(result.body, result.headers, result.final_url, self.tracking)
@@ -264,6 +280,12 @@ class Poller:
         if outcome.error:
             feed_log.info("failed: %s", outcome.error)
         etag, last_modified = new_validators(result, feed_row, stored_all)
+        if outcome.status == "ok":
+            kept_hash = body_hash if stored_all else None
+        else:
+            kept_hash = feed_row["body_hash"]
+        schedule = self._schedule(feed_row, result, feed, outcome, started_at)
+        self._follow_permanent_redirect(feed_row, result, outcome, feed_log)
         self.store.record_poll(
             PollRecord(
                 feed_id=feed_row["id"],
@@ -278,9 +300,55 @@ class Poller:
                 site_url=feed.site_url if feed else None,
                 etag=etag,
                 last_modified=last_modified,
+                error_count=schedule.error_count,
+                next_poll_at=iso_utc(schedule.next_poll_at),
+                interval_s=schedule.interval_s,
+                failing_since=iso_utc(schedule.failing_since) if schedule.failing_since else None,
+                disabled_reason=schedule.disabled_reason,
+                published_gap_s=schedule.published_gap_s,
+                newest_entry_at=iso_utc(schedule.newest_entry_at) if schedule.newest_entry_at else None,
+                body_hash=kept_hash,
             )
         )
+        outcome.next_poll_at = iso_utc(schedule.next_poll_at)
+        if schedule.disabled_reason:
+            outcome.disabled_reason = schedule.disabled_reason
+            feed_log.warning("disabled: %s; 'newsd feeds enable %s' polls it again", schedule.disabled_reason,
+                             outcome.moved_to or feed_row["url"])
         return outcome
+
+    def _schedule(self, feed_row: dict, result: FetchResult, feed: Feed | None, outcome: FeedOutcome,
+                  started_at: str) -> FeedSchedule:
+        """The feed's schedule after this poll (``newsd.daemon.schedule``)."""
+        now = parse_time(started_at)
+        facts = PollFacts(
+            now=now,
+            ok=outcome.status != "failed",
+            status=result.status,
+            error=outcome.error,
+            entry_dates=tuple(parse_time(e.published_at) for e in feed.entries if e.published_at) if feed else (),
+            new_entries=outcome.articles_new,
+            max_age_s=result.max_age,
+            expires_at=result.expires_at(),
+            retry_after_s=result.retry_after(now),
+            feed_ttl_s=feed.ttl_s if feed else None,
+        )
+        previous = stored_schedule(feed_row)
+        last_polled = parse_time(feed_row["last_polled_at"]) if feed_row.get("last_polled_at") else None
+        return after_poll(previous, facts, self.limits_for(feed_row["url"]), self.draw(), last_polled)
+
+    def _follow_permanent_redirect(self, feed_row: dict, result: FetchResult, outcome: FeedOutcome,
+                                   feed_log: FeedLog) -> None:
+        """A 301/308 names the feed's new home: poll that from now on (302/307 are temporary and change nothing)."""
+        new_url = result.moved_to
+        if not new_url or new_url == feed_row["url"]:
+            return
+        if self.store.move_feed(feed_row["id"], new_url):
+            outcome.moved_to = new_url
+            feed_log.warning("moved permanently to %s; polling that from now on (update the config's url)", new_url)
+        else:
+            feed_log.warning("moved permanently to %s, which is another feed of the store; remove one of the two",
+                             new_url)
 
     async def _store_entries(self, feed_row: dict, feed: Feed, feed_url: str, outcome: FeedOutcome,
                              feed_log: FeedLog) -> bool:
@@ -468,7 +536,7 @@ class Poller:
 
     async def _fetch_document(self, entry: Entry, feed_url: str, local_feed: bool) -> FetchedPage:
         """Download an entry's page, keep it, and extract it."""
-        if not entry.link:
+        if not entry.link or not self.fetch_pages:
             return FetchedPage(None, None)
         scheme = urlsplit(entry.link).scheme.lower()
         if scheme == "file" and not local_feed:
@@ -499,6 +567,33 @@ class Poller:
         return FetchedPage(document, page.final_url, None, kept)
 
 
+def make_poller(store: Store, fetcher: Fetcher, extractor: Executor | None, settings: Settings) -> Poller:
+    """A poller configured by ``settings``: the one ``newsd fetch`` and ``newsd run`` both use."""
+    return Poller(store, fetcher, extractor, keep_html=settings.storage.keep_html, site_learning=settings.site_learning,
+                  rules_for=settings.rules_for, dedup=settings.dedup, fetch_pages=settings.poll.fetch_pages,
+                  limits_for=lambda url: limits_of(settings.poll, settings.feed(url)))
+
+
+def parse_time(value: str) -> datetime:
+    """A time as the store writes it ("2025-06-10T06:00:00Z") as an aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def stored_schedule(feed_row: dict) -> FeedSchedule | None:
+    """The schedule the store holds for a feed; None for a feed never scheduled."""
+    if feed_row.get("interval_s") is None:
+        return None
+    return FeedSchedule(
+        interval_s=feed_row["interval_s"],
+        next_poll_at=parse_time(feed_row["next_poll_at"]),
+        error_count=feed_row["error_count"],
+        failing_since=parse_time(feed_row["failing_since"]) if feed_row["failing_since"] else None,
+        disabled_reason=feed_row["disabled_reason"],
+        published_gap_s=feed_row["published_gap_s"],
+        newest_entry_at=parse_time(feed_row["newest_entry_at"]) if feed_row["newest_entry_at"] else None,
+    )
+
+
 async def fetch_feeds(
     store: Store, settings: Settings, feeds: list[dict], on_done: Callable[[FeedOutcome], None] | None = None
 ) -> RunSummary:
@@ -514,8 +609,7 @@ async def fetch_feeds(
 
     try:
         async with Fetcher(settings.http) as fetcher:
-            poller = Poller(store, fetcher, extractor, keep_html=settings.storage.keep_html,
-                            site_learning=settings.site_learning, rules_for=settings.rules_for, dedup=settings.dedup)
+            poller = make_poller(store, fetcher, extractor, settings)
 
             async def poll_one(row: dict) -> None:
                 try:

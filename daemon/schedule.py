@@ -26,6 +26,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newsd.config import FeedSettings, PollSettings
 
 # Keep honouring Retry-After beyond the maximum interval, but not forever: a
 # server asking for a year is more likely misconfigured than serious.
@@ -202,3 +206,10 @@ def disable_reason(schedule: FeedSchedule, facts: PollFacts, limits: Limits) -> 
         return (f"failed {schedule.error_count} times in a row over {days:.1f} days; "
                 f"last error: {facts.error or 'unknown'}")
     return None
+
+
+def limits_of(poll: PollSettings, feed: FeedSettings | None = None) -> Limits:
+    """The schedule's limits from the config's [poll], with a feed's own minimum and maximum where it has them."""
+    return Limits(min_interval_s=(feed.min_interval if feed else None) or poll.min_interval,
+                  max_interval_s=(feed.max_interval if feed else None) or poll.max_interval,
+                  default_interval_s=poll.default_interval, jitter=poll.jitter, disable_after_s=poll.disable_after)

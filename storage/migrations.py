@@ -201,7 +201,30 @@ def _m004_checked_at(db: Database) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN checked_at TEXT")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_m001_initial, _m002_pages_and_sites, _m003_dedup, _m004_checked_at]
+# The daemon's per-feed schedule (newsd.daemon.schedule): when each feed is
+# due, its interval and error state, so a restart resumes where it left off.
+_M005_STATEMENTS = [
+    "ALTER TABLE feeds ADD COLUMN next_poll_at TEXT",
+    "ALTER TABLE feeds ADD COLUMN interval_s INTEGER",
+    "ALTER TABLE feeds ADD COLUMN disabled_reason TEXT",
+    "ALTER TABLE feeds ADD COLUMN failing_since TEXT",
+    "ALTER TABLE feeds ADD COLUMN published_gap_s INTEGER",
+    "ALTER TABLE feeds ADD COLUMN newest_entry_at TEXT",
+    "ALTER TABLE feeds ADD COLUMN body_hash TEXT",
+    "ALTER TABLE feeds ADD COLUMN moved_from TEXT",
+    "CREATE INDEX idx_feeds_next_poll_at ON feeds(next_poll_at)",
+    "CREATE INDEX idx_fetch_log_started ON fetch_log(started_at)",
+]
+
+
+def _m005_schedule(db: Database) -> None:
+    """feeds.next_poll_at, interval_s, disabled_reason and the schedule's other state; fetch_log by time."""
+    for statement in _M005_STATEMENTS:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_m001_initial, _m002_pages_and_sites, _m003_dedup, _m004_checked_at,
+                                                _m005_schedule]
 LATEST_VERSION = len(MIGRATIONS)
 
 

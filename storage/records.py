@@ -71,6 +71,16 @@ class PollRecord:
     # The validators for the next conditional GET, written as given.
     etag: str | None = None
     last_modified: str | None = None
+    # The schedule (newsd.daemon.schedule), written as given. error_count None
+    # counts up on an error and resets on success.
+    error_count: int | None = None
+    next_poll_at: str | None = None
+    interval_s: int | None = None
+    failing_since: str | None = None
+    disabled_reason: str | None = None
+    published_gap_s: int | None = None
+    newest_entry_at: str | None = None
+    body_hash: str | None = None  # of the last document whose entries were all stored
 
 
 @dataclass(frozen=True)

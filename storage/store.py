@@ -247,18 +247,26 @@ class Store:
         """Make the store's config-owned feeds match the config file.
 
         Feeds that left the config are disabled, not deleted: their articles
-        and history stay, and re-adding them resumes where they were.
+        and history stay, and re-adding them resumes where they were. A feed
+        that a permanent redirect moved is still the one its old URL names.
         """
         wanted = {url: (name, list(tags), enabled) for url, name, tags, enabled in feeds}
-        current = {row["url"]: row for row in self.feeds()}
+        rows = self.feeds()
+        current = {row["url"]: row for row in rows}
+        moved = {row["moved_from"]: row for row in rows if row["moved_from"] and row["moved_from"] not in current}
 
         def as_configured(row: dict | None, name: str | None, tags: list[str], enabled: bool) -> bool:
             return row is not None and row["origin"] == "config" and (
                 row["name"], json.loads(row["tags"]), bool(row["enabled"])) == (name, tags, enabled)
 
-        changed = {url: values for url, values in wanted.items() if not as_configured(current.get(url), *values)}
-        left = [row["id"] for url, row in current.items()
-                if row["origin"] == "config" and row["enabled"] and url not in wanted]
+        changed = {}
+        for url, values in wanted.items():
+            row = current.get(url) or moved.get(url)
+            if not as_configured(row, *values):
+                changed[row["url"] if row else url] = values
+        named = set(wanted)
+        left = [row["id"] for row in rows if row["origin"] == "config" and row["enabled"]
+                and row["url"] not in named and row["moved_from"] not in named]
         if not changed and not left:
             return  # the usual case: no write, so listing feeds never waits for a writer
         with self.transaction():
@@ -517,7 +525,7 @@ class Store:
                                      [(key, article_id) for key in keys])
 
     def record_poll(self, poll: PollRecord) -> None:
-        """Store a poll's outcome: the feed's state and one fetch_log row, together.
+        """Store a poll's outcome: the feed's state, its schedule and one fetch_log row, together.
 
         Plain SQL: this runs once per feed per poll, the steady-state hot path.
         """
@@ -527,9 +535,13 @@ class Store:
                 """
                 UPDATE feeds SET
                     last_polled_at = :started_at, last_status = :http_status, last_error = :error,
-                    error_count = CASE WHEN :error IS NULL THEN 0 ELSE error_count + 1 END,
+                    error_count = COALESCE(:error_count,
+                                           CASE WHEN :error IS NULL THEN 0 ELSE error_count + 1 END),
                     title = COALESCE(:title, title), site_url = COALESCE(:site_url, site_url),
-                    etag = :etag, last_modified = :last_modified
+                    etag = :etag, last_modified = :last_modified,
+                    next_poll_at = :next_poll_at, interval_s = :interval_s, failing_since = :failing_since,
+                    disabled_reason = :disabled_reason, published_gap_s = :published_gap_s,
+                    newest_entry_at = :newest_entry_at, body_hash = :body_hash
                 WHERE id = :feed_id
                 """,
                 values,
@@ -539,6 +551,76 @@ class Store:
                 " VALUES (:feed_id, :started_at, :duration_ms, :http_status, :bytes, :new_entries, :page_errors, :error)",
                 values,
             )
+
+    # -- the daemon's schedule ---------------------------------------------
+
+    _ACTIVE = "enabled = 1 AND disabled_reason IS NULL"
+
+    def due_feeds(self, now: str, limit: int) -> list[dict]:
+        """Up to ``limit`` active feeds due at ``now``, the most overdue first (never-polled feeds before all)."""
+        sql = (f"SELECT * FROM feeds WHERE {self._ACTIVE} AND (next_poll_at IS NULL OR next_poll_at <= ?)"
+               " ORDER BY next_poll_at IS NOT NULL, next_poll_at, id LIMIT ?")
+        return [dict(row) for row in self._rows(sql, [now, limit])]
+
+    def next_due_at(self) -> str | None:
+        """When the next active feed is due; None when no feed is active."""
+        row = self.db.execute(f"SELECT COUNT(*), MIN(next_poll_at), SUM(next_poll_at IS NULL) FROM feeds"
+                              f" WHERE {self._ACTIVE}").fetchone()
+        if not row[0]:
+            return None
+        return "" if row[2] else row[1]  # "" sorts before any time: something is due now
+
+    def _rows(self, sql: str, params: list[object]) -> Iterator[dict]:
+        cursor = self.db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        for values in cursor:
+            yield dict(zip(names, values))
+
+    def move_feed(self, feed_id: int, new_url: str) -> bool:
+        """Give a feed the URL a permanent redirect named; False (nothing changed) when another feed has it."""
+        with self.transaction():
+            if self.feed(new_url) is not None:
+                return False
+            self.db.execute("UPDATE feeds SET moved_from = COALESCE(moved_from, url), url = ? WHERE id = ?",
+                            [new_url, feed_id])
+        return True
+
+    def enable_feed(self, feed_id: int) -> None:
+        """Poll a feed again at once: enabled, its disabled reason and error state cleared."""
+        with self.transaction():
+            self.db.execute("UPDATE feeds SET enabled = 1, disabled_reason = NULL, error_count = 0, failing_since = NULL,"
+                            " next_poll_at = NULL WHERE id = ?", [feed_id])
+
+    def purge_fetch_log(self, before: str) -> int:
+        """Delete poll log rows older than ``before``; the number deleted."""
+        with self.transaction():
+            return self.db.execute("DELETE FROM fetch_log WHERE started_at < ?", [before]).rowcount
+
+    def purge_articles(self, before: str, limit: int = 1000) -> int:
+        """Delete up to ``limit`` articles fetched before ``before`` (their sources, pages, texts cascade)."""
+        with self.transaction():
+            ids = [row[0] for row in self.db.execute(
+                "SELECT id FROM articles WHERE fetched_at < ? ORDER BY fetched_at LIMIT ?", [before, limit])]
+            if not ids:
+                return 0
+            marks = ",".join("?" * len(ids))
+            # lsh_bands has no foreign key (see migration 3): its rows go by the fingerprints' band keys.
+            for article_id, band_keys in self.db.execute(
+                    f"SELECT article_id, band_keys FROM article_fingerprints WHERE article_id IN ({marks})", ids).fetchall():
+                self.db.conn.executemany("DELETE FROM lsh_bands WHERE key = ? AND article_id = ?",
+                                         [(key, article_id) for key in _unpack_keys(band_keys)])
+            self.db.execute(f"DELETE FROM articles WHERE id IN ({marks})", ids)
+        return len(ids)
+
+    def checkpoint(self) -> tuple[int, int]:
+        """Fold the WAL back into the database file: (pages in the WAL, pages moved)."""
+        busy, log_pages, moved = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return log_pages, moved
+
+    def optimize_search(self) -> None:
+        """Merge the full-text index's segments, so searches stay fast as the store grows."""
+        with self.transaction():
+            self.db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
 
     # -- site-learned boilerplate -----------------------------------------------
 

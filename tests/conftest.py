@@ -207,6 +207,9 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
 
     def _write(*feed_urls: str, extra: str = "", http: str = "timeout = 5") -> Path:
         feeds = "".join(f'\n[[feeds]]\nurl = "{u}"\n' for u in feed_urls)
+        # Every page comes from one loopback host: no politeness delay, unless a test asks for one.
+        if "host_delay" not in http:
+            http += "\nhost_delay = 0"
         text = f'[storage]\npath = "{tmp_path / "newsd.db"}"\n\n[http]\n{http}\n{extra}{feeds}'
         path = tmp_path / "newsd.toml"
         path.write_text(text, encoding="utf-8")

@@ -17,8 +17,11 @@ def rows(db: Path, sql: str, *args: object) -> list[tuple]:
         return conn.execute(sql, args).fetchall()
 
 
-def serve_story_feed(server: LocalServer, path: str = "/feed.xml", etag: str = '"v1"') -> None:
-    """A feed with two entries whose pages carry full stories; honours If-None-Match."""
+def serve_story_feed(server: LocalServer, path: str = "/feed.xml", etag: str = '"v1"', padding: str = "") -> None:
+    """A feed with two entries whose pages carry full stories; honours If-None-Match.
+
+    ``padding`` is appended to the document: other bytes, the same entries.
+    """
     feed = rss([
         {"title": "Bike lanes approved", "link": server.url("/a1.html"), "guid": "a1",
          "description": "Council backs bike lanes.", "pubDate": "Tue, 10 Jun 2025 08:00:00 +0200"},
@@ -29,7 +32,7 @@ def serve_story_feed(server: LocalServer, path: str = "/feed.xml", etag: str = '
     def feed_handler(request):
         if request.headers.get("if-none-match") == etag:
             return Response(status=304, headers={"ETag": etag})
-        return Response(feed, headers={**FEED_HEADERS, "ETag": etag, "Last-Modified": "Tue, 10 Jun 2025 07:00:00 GMT"})
+        return Response(feed + padding, headers={**FEED_HEADERS, "ETag": etag, "Last-Modified": "Tue, 10 Jun 2025 07:00:00 GMT"})
 
     server.routes[path] = feed_handler
     server.routes["/a1.html"] = Response(article_html("Bike lanes approved", STORY), headers=HTML_HEADERS)
@@ -81,12 +84,27 @@ def test_changed_feed_only_fetches_new_entries(server, write_config, run_cli, tm
     serve_story_feed(server, etag='"v1"')
     config = write_config(server.url("/feed.xml"))
     run_cli("--config", str(config), "fetch")
-    serve_story_feed(server, etag='"v2"')  # new validator: the feed "changed" but holds the same entries
+    serve_story_feed(server, etag='"v2"', padding="\n<!-- rebuilt -->\n")  # other bytes, the same entries
     result = run_cli("--config", str(config), "fetch", "--json")
     summary = json.loads(result.stdout)
     assert summary["articles_new"] == 0 and summary["entries_known"] == 2
     assert len(server.requests_to("/a1.html")) == 1
     assert rows(tmp_path / "newsd.db", "SELECT etag FROM feeds") == [('"v2"',)]  # new validators stored
+
+
+def test_a_200_with_the_same_bytes_is_not_parsed_again(server, write_config, run_cli, tmp_path):
+    serve_story_feed(server, etag='"v1"')
+    config = write_config(server.url("/feed.xml"))
+    run_cli("--config", str(config), "fetch")
+    serve_story_feed(server, etag='"v2"')  # a new validator, the very same document
+    summary = json.loads(run_cli("--config", str(config), "fetch", "--json").stdout)
+    # not parsed: no entry was even looked up
+    assert (summary["feeds_not_modified"], summary["entries_known"], summary["articles_new"]) == (1, 0, 0)
+    assert rows(tmp_path / "newsd.db", "SELECT etag FROM feeds") == [('"v2"',)]  # its validators are kept
+    # the same bytes once more, after a poll that changed nothing: still not parsed
+    serve_story_feed(server, etag='"v3"')
+    summary = json.loads(run_cli("--config", str(config), "fetch", "--json").stdout)
+    assert (summary["feeds_not_modified"], summary["entries_known"]) == (1, 0)
 
 
 def test_same_entry_in_two_feeds_is_one_article_two_sources(server, write_config, run_cli, tmp_path):

@@ -459,7 +459,7 @@ def test_a_v1_store_upgrades_in_place_and_keeps_its_data(tmp_path):
     path = tmp_path / "v1.db"
     make_v1_store(path)
     with open_store(path) as store:
-        assert pragma(store, "user_version") == LATEST_VERSION == 4
+        assert pragma(store, "user_version") == LATEST_VERSION == 5
         assert {"article_html", "sites", "site_paragraphs", "article_fingerprints", "lsh_bands",
                 "article_revisions"} <= set(store.db.table_names())
         row = queries.article(store.db, 1)
