@@ -46,6 +46,7 @@ class PollSettings:
     fetch_pages: bool = True  # download each new entry's page; off stores the feed's own text
     batch: int = 500  # due feeds taken from the store per dispatch
     feeds_in_flight: int = 256  # feeds being polled at once: bounds the memory of a big dispatch
+    workers: int | None = None  # processes that parse feeds and extract pages; None: one per core, 0: a thread
 
 
 @dataclass(frozen=True)

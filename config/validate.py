@@ -39,7 +39,7 @@ _PARAM_NAME = re.compile(r"^[^\s=&#*]+\*?$")
 HTTP_KEYS = ("user_agent", "timeout", "max_bytes", "max_redirects", "max_connections", "max_per_host", "host_delay",
              "allow_private")
 POLL_KEYS = ("min_interval", "max_interval", "default_interval", "jitter", "disable_after", "fetch_pages", "batch",
-             "feeds_in_flight")
+             "feeds_in_flight", "workers")
 RETENTION_KEYS = ("articles_days", "fetch_log_days")
 FEED_KEYS = ("url", "name", "tags", "enabled", "boilerplate", "min_interval", "max_interval")
 # A duration: seconds as a number, or a string such as "90s", "10m", "2h", "7d".
@@ -319,6 +319,8 @@ def _poll(raw: Any, problems: Problems) -> PollSettings:
         "fetch_pages": _typed(raw, "fetch_pages", p, problems, "true or false", lambda v: isinstance(v, bool)),
         "batch": _typed(raw, "batch", p, problems, "a positive integer", _positive_int),
         "feeds_in_flight": _typed(raw, "feeds_in_flight", p, problems, "a positive integer", _positive_int),
+        "workers": _typed(raw, "workers", p, problems, "an integer >= 0 (0: no worker processes)",
+                          lambda v: _is_int(v) and v >= 0),
     }
     if values["jitter"] is not None:
         values["jitter"] = float(values["jitter"])

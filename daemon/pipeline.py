@@ -16,21 +16,20 @@ import hashlib
 import logging
 import random
 import time
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
 
 from newsd.config import DedupSettings, Settings, SiteLearningSettings
-from newsd.config.rules import RuleSet, default_ruleset
 from newsd.daemon.dates import clamp_future, iso_utc, seconds_between
 from newsd.daemon.schedule import FeedSchedule, Limits, PollFacts, after_poll, limits_of
 from newsd.daemon.errors import FeedError
-from newsd.daemon.extract import Document, extract
-from newsd.daemon.feed import Entry, Feed, parse_feed
+from newsd.daemon.extract import Document
+from newsd.daemon.feed import Entry, Feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
+from newsd.daemon.workers import Workers
 from newsd.daemon.dedup import StoryMatch, find_story, fingerprint_of, is_fuller
 from newsd.daemon.story_facts import same_story
 from newsd.daemon.site_learning import learn_and_clean, without_learned
@@ -218,21 +217,18 @@ class FeedLog(logging.LoggerAdapter):
 class Poller:
     """Polls feeds with one fetcher into one store."""
 
-    def __init__(self, store: Store, fetcher: Fetcher, extractor: Executor | None = None,
+    def __init__(self, store: Store, fetcher: Fetcher, work: Workers,
                  clock: Callable[[], str] = utc_now, keep_html: bool = True,
                  site_learning: SiteLearningSettings = SiteLearningSettings(),
-                 rules_for: Callable[[str | None, str | None], RuleSet] | None = None,
                  dedup: DedupSettings = DedupSettings(),
                  limits_for: Callable[[str], Limits] = lambda url: DEFAULT_LIMITS,
                  fetch_pages: bool = True, draw: Callable[[], float] = random.random) -> None:
         self.store = store
         self.fetcher = fetcher
-        self.extractor = extractor  # where extraction runs, off the event loop
+        self.work = work  # where parsing and extraction run, off the event loop
         self.clock = clock  # the time, as the store writes it; injected so tests can fix it
         self.keep_html = keep_html
         self.site_learning = site_learning
-        # Which boilerplate rules apply to an article: (feed URL, page URL) -> rules.
-        self.rules_for = rules_for or (lambda feed_url, page_url: default_ruleset())
         # Canonical URLs being fetched right now, so two feeds carrying the
         # same new story in one run download it once.
         self._in_flight: dict[str, asyncio.Future[int | None]] = {}
@@ -266,7 +262,7 @@ class Poller:
             stored_all = True
         else:
             try:
-                feed = parse_feed(result.body, result.headers, result.final_url, self.tracking)
+                feed = await self.work.parse(result.body, result.headers, result.final_url)
                 if feed.warning:
                     feed_log.info("feed is not well-formed, recovered: %s", feed.warning)
                 stored_all = await self._store_entries(feed_row, feed, result.final_url, outcome, feed_log)
@@ -549,16 +545,12 @@ class Poller:
         if problem is not None:
             log.info("%s: %s; using the feed's text", entry.link, problem)
             return FetchedPage(None, page.final_url, problem)
-        loop = asyncio.get_running_loop()
         # Kept even when extraction fails or finds nothing: a better extractor may, later.
         kept = None
         if self.keep_html:
-            kept = await loop.run_in_executor(self.extractor, pack_page, page.final_url, page.body, self.clock())
+            kept = await self.work.pack(page.final_url, page.body, self.clock())
         try:
-            rules = self.rules_for(feed_url, page.final_url)
-            document = await loop.run_in_executor(
-                self.extractor, partial(extract, rules=rules.rules, disabled=rules.disabled), page.body, page.final_url
-            )
+            document = await self.work.extract(feed_url, page.final_url, page.body)
         except Exception as exc:  # a page that breaks the extractor costs its text, not the feed
             log.exception("%s: extraction failed", entry.link)
             return FetchedPage(None, page.final_url, f"extraction failed: {exc!r}", kept)
@@ -567,10 +559,10 @@ class Poller:
         return FetchedPage(document, page.final_url, None, kept)
 
 
-def make_poller(store: Store, fetcher: Fetcher, extractor: Executor | None, settings: Settings) -> Poller:
+def make_poller(store: Store, fetcher: Fetcher, work: Workers, settings: Settings) -> Poller:
     """A poller configured by ``settings``: the one ``newsd fetch`` and ``newsd run`` both use."""
-    return Poller(store, fetcher, extractor, keep_html=settings.storage.keep_html, site_learning=settings.site_learning,
-                  rules_for=settings.rules_for, dedup=settings.dedup, fetch_pages=settings.poll.fetch_pages,
+    return Poller(store, fetcher, work, keep_html=settings.storage.keep_html, site_learning=settings.site_learning,
+                  dedup=settings.dedup, fetch_pages=settings.poll.fetch_pages,
                   limits_for=lambda url: limits_of(settings.poll, settings.feed(url)))
 
 
@@ -597,39 +589,37 @@ def stored_schedule(feed_row: dict) -> FeedSchedule | None:
 async def fetch_feeds(
     store: Store, settings: Settings, feeds: list[dict], on_done: Callable[[FeedOutcome], None] | None = None
 ) -> RunSummary:
-    """Poll ``feeds`` once, concurrently, and return what happened."""
+    """Poll ``feeds`` once, at most ``[poll] feeds_in_flight`` at a time, and return what happened."""
     started = time.monotonic()
     summary = RunSummary()
-    # Extraction gets a thread of its own: in the default pool it would queue
-    # aiohttp's DNS lookups behind CPU-bound work and make them time out. One
-    # thread, never two: trafilatura (lxml) crashes the process with a
-    # segmentation fault when two extractions run at once (trafilatura issues
-    # #840 and #925; bench/dedup.py hit it too), and the GIL leaves little to gain.
-    extractor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
-
-    try:
+    slots = asyncio.Semaphore(settings.poll.feeds_in_flight)
+    with Workers(settings, settings.poll.workers) as work:
         async with Fetcher(settings.http) as fetcher:
-            poller = make_poller(store, fetcher, extractor, settings)
+            poller = make_poller(store, fetcher, work, settings)
 
             async def poll_one(row: dict) -> None:
-                try:
-                    outcome = await poller.poll(row)
-                except Exception as exc:  # a bug must cost one feed, not the run
-                    if is_store_failure(exc):
-                        raise  # the store failed: stop the run, the CLI says what to do
-                    log.exception("%s: internal error while polling", row["url"])
-                    outcome = FeedOutcome(url=row["url"], status="failed", error=f"internal error: {exc!r}")
+                async with slots:
+                    outcome = await poll_safely(poller, row)
                 summary.outcomes.append(outcome)
                 if on_done:
                     on_done(outcome)
 
             await asyncio.gather(*(poll_one(row) for row in feeds))
-    finally:
-        extractor.shutdown(wait=True, cancel_futures=True)
     summary.outcomes.sort(key=lambda o: o.url)
     summary.duration_s = time.monotonic() - started
     log.info("fetch: %s", summary.line())
     return summary
+
+
+async def poll_safely(poller: Poller, row: dict) -> FeedOutcome:
+    """Poll one feed; a bug costs that feed only, a store failure stops the run."""
+    try:
+        return await poller.poll(row)
+    except Exception as exc:
+        if is_store_failure(exc):
+            raise  # the store failed: stop the run, the CLI says what to do
+        log.exception("%s: internal error while polling", row["url"])
+        return FeedOutcome(url=row["url"], status="failed", error=f"internal error: {exc!r}")
 
 
 def run_fetch(
@@ -638,12 +628,18 @@ def run_fetch(
     """Run ``fetch_feeds`` on a fresh event loop: the one-shot ``newsd fetch``."""
 
     async def main() -> RunSummary:
-        # aiohttp resolves host names with getaddrinfo in the loop's default
-        # pool; size it to the connection limit so lookups for many new hosts
-        # run side by side instead of queueing (and timing out) a few at a time.
-        asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(max_workers=settings.http.max_connections, thread_name_prefix="resolve")
-        )
+        use_resolver_threads(settings)
         return await fetch_feeds(store, settings, feeds, on_done)
 
     return asyncio.run(main())
+
+
+def use_resolver_threads(settings: Settings) -> None:
+    """Size the loop's default pool, where aiohttp resolves host names, to the connection limit.
+
+    Lookups for many new hosts then run side by side instead of queueing
+    (and timing out) a few at a time.
+    """
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=settings.http.max_connections, thread_name_prefix="resolve")
+    )

@@ -210,6 +210,10 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
         # Every page comes from one loopback host: no politeness delay, unless a test asks for one.
         if "host_delay" not in http:
             http += "\nhost_delay = 0"
+        # Parsing and extraction in a thread of the test process: no worker
+        # processes to start per command, and monkeypatched functions apply.
+        if "[poll]" not in extra:
+            extra = "[poll]\nworkers = 0\n" + extra
         text = f'[storage]\npath = "{tmp_path / "newsd.db"}"\n\n[http]\n{http}\n{extra}{feeds}'
         path = tmp_path / "newsd.toml"
         path.write_text(text, encoding="utf-8")

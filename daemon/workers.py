@@ -1,0 +1,105 @@
+"""The CPU-bound part of a poll, off the event loop: parse feeds, extract pages, pack pages.
+
+``Workers`` runs it in a pool of processes sized to the machine (the
+config's ``[poll] workers``), so parsing and extraction use every core and
+the event loop stays free for network I/O. ``workers = 0`` runs it in one
+thread of the main process instead: for small one-shot runs and tests.
+
+One thread, never two: trafilatura (lxml) crashes the process with a
+segmentation fault when two extractions run at once in one process
+(trafilatura issues #840 and #925), and processes do not share that state.
+
+Each worker receives the settings once, at start, and builds the boilerplate
+rules for a page itself: pickling the compiled rules with every page would
+cost more than extracting it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Mapping
+
+from newsd.config import Settings
+from newsd.daemon.extract import Document, extract
+from newsd.daemon.feed import Feed, parse_feed
+from newsd.daemon.urls import DEFAULT_TRACKING
+from newsd.storage import PageRecord, pack_page
+
+# The settings of this worker (process or thread), set by ``start``.
+_settings: Settings | None = None
+
+
+def start(settings: Settings) -> None:
+    """Initialise a worker with the run's settings."""
+    global _settings
+    _settings = settings
+
+
+def _current() -> Settings:
+    assert _settings is not None, "Workers not started"
+    return _settings
+
+
+def parse(body: bytes, headers: Mapping[str, str], url: str) -> Feed:
+    """A feed document's entries (``newsd.daemon.feed.parse_feed``); raises FeedError for a broken one."""
+    tracking = DEFAULT_TRACKING.extended(_current().dedup.tracking_params)
+    return parse_feed(body, dict(headers), url, tracking)
+
+
+def extract_page(feed_url: str | None, page_url: str | None, body: bytes) -> Document:
+    """A page's clean text and metadata, under the boilerplate rules of its feed and site."""
+    ruleset = _current().rules_for(feed_url, page_url)
+    return extract(body, page_url, rules=ruleset.rules, disabled=ruleset.disabled)
+
+
+def default_processes() -> int:
+    """One worker process per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Workers:
+    """Where a run's CPU-bound work happens: ``processes`` worker processes (None: one per core), or one thread when 0."""
+
+    def __init__(self, settings: Settings, processes: int | None = None) -> None:
+        processes = default_processes() if processes is None else processes
+        self.processes = processes
+        self._executor: Executor
+        if processes > 0:
+            # forkserver, not fork: the daemon has threads (name lookups, the
+            # scheduler) by the time the pool starts, and forking a process with
+            # threads can copy a held lock into the child.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["newsd.daemon.workers"])
+            self._executor = ProcessPoolExecutor(processes, mp_context=context, initializer=start,
+                                                 initargs=(settings,))
+        else:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="extract", initializer=start,
+                                                initargs=(settings,))
+
+    async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> Feed:
+        return await self._run(parse, body, dict(headers), url)
+
+    async def extract(self, feed_url: str | None, page_url: str | None, body: bytes) -> Document:
+        return await self._run(extract_page, feed_url, page_url, body)
+
+    async def pack(self, url: str, body: bytes, fetched_at: str) -> PageRecord:
+        return await self._run(pack_page, url, body, fetched_at)
+
+    async def _run(self, function, *args):  # type: ignore[no-untyped-def]
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def close(self) -> None:
+        """Stop the workers; work not yet started is dropped."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
