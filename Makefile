@@ -23,11 +23,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## make run: set up, fetch the bundled example feeds once, show what was stored
+## make run: set up, then run the daemon in the foreground on the example config (Ctrl-C stops it)
 run: install
-	$(BIN)/newsd --config $(CONFIG) --db $(DB) fetch
-	@echo
-	$(BIN)/newsd --config $(CONFIG) --db $(DB) articles
+	$(BIN)/newsd -v --config $(CONFIG) --db $(DB) run
 
 ## make test: set up with the dev extras, run the test suite and the type check
 test: install-dev

@@ -229,7 +229,7 @@ def serve(routes: dict[str, bytes], host: str = "127.0.0.1") -> tuple[ThreadingH
 
 
 def run_quality(stories: int, seed: int, threshold: float | None) -> dict:
-    from newsd.config.settings import DedupSettings, HttpSettings, Settings, StorageSettings
+    from newsd.config.settings import DedupSettings, HttpSettings, PollSettings, Settings, StorageSettings
     from newsd.daemon.pipeline import fetch_feeds
     from newsd.daemon.urls import canonical_url
     from newsd.storage import open_store
@@ -250,7 +250,9 @@ def run_quality(stories: int, seed: int, threshold: float | None) -> dict:
     dedup = DedupSettings() if threshold is None else DedupSettings(near_threshold=threshold)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(source="bench", storage=StorageSettings(path=Path(tmp) / "d.db"), dedup=dedup,
-                            http=HttpSettings(max_connections=16, max_per_host=16))
+                            # every site is on loopback: no per-host delay, private addresses allowed
+                            http=HttpSettings(max_connections=16, max_per_host=16, host_delay=0, allow_private=True),
+                            poll=PollSettings(workers=0))
         store = open_store(settings.storage.path)
         # the originals first, as a collection usually meets a story's first print first
         for site in sorted(by_site, key=lambda s: (s != "site0", s)):

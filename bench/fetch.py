@@ -343,7 +343,8 @@ def newsd_settings(db: Path):
     return Settings(
         source="bench",
         storage=StorageSettings(path=db),
-        http=HttpSettings(max_connections=CONCURRENCY, max_per_host=CONCURRENCY),
+        # one loopback host: no per-host delay
+        http=HttpSettings(max_connections=CONCURRENCY, max_per_host=CONCURRENCY, host_delay=0, allow_private=True),
         feeds=(),
     )
 

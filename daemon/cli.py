@@ -20,6 +20,8 @@ from newsd.daemon.cli_feeds import feeds
 from newsd.daemon.cli_extract import extract_command
 from newsd.daemon.cli_dedup import dedup
 from newsd.daemon.cli_reextract import reextract
+from newsd.daemon.cli_run import run, status
+from newsd.daemon.logs import LOG_FORMATS, setup_logging
 from newsd.daemon.output import echo_json, echo_jsonl, render_table
 from newsd.daemon.pipeline import FeedOutcome, RunSummary, run_fetch
 from newsd.storage import Store, StoreError, queries
@@ -28,25 +30,19 @@ from newsd.storage import Store, StoreError, queries
 DEFAULT_USER_CONFIG = Path("~/.config/newsd/newsd.toml")
 
 
-def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    if verbose < 2:
-        # trafilatura logs every page it finds no article in as an ERROR; newsd
-        # reports that itself (page_error, "no article text found").
-        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-
-
 @click.group(cls=NewsdGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", metavar="PATH", help="Config file (default: $NEWSD_CONFIG, ./newsd.toml, ~/.config/newsd/newsd.toml, /etc/newsd/newsd.toml, else the bundled example).")
 @click.option("--db", "db_path", metavar="PATH", help="SQLite store path; overrides [storage] path and $NEWSD_DB.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--log-format", type=click.Choice(LOG_FORMATS), default="text", show_default=True, envvar="NEWSD_LOG_FORMAT",
+              help="Log lines on stderr as text, or as one JSON object per line (journald, log shippers).")
 @click.version_option(__version__, prog_name="newsd")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbose: int, quiet: bool,
+        log_format: str) -> None:
     """newsd: poll news feeds, store clean article text in SQLite."""
-    _setup_logging(verbose, quiet)
+    setup_logging(verbose, quiet, log_format)
     app = AppContext(config_path=config_path, db_path=db_path)
     ctx.obj = app
     ctx.call_on_close(app.close)
@@ -99,6 +95,12 @@ def fetch(app: AppContext, feeds: tuple[str, ...], as_json: bool) -> None:
     """Poll every enabled feed once and store new articles."""
     store = app.synced_store()
     selected = _select_feeds(store, feeds)
+    if not feeds:
+        parked = [row for row in selected if row["disabled_reason"]]
+        for row in parked:
+            click.echo(f"skipped {row['url']}: disabled ({row['disabled_reason']}); 'newsd feeds enable URL' "
+                       "polls it again", err=True)
+        selected = [row for row in selected if not row["disabled_reason"]]
     if not selected:
         raise click.UsageError("no enabled feeds: add one with 'newsd feeds add URL' or a [[feeds]] table in the config")
     # The progress bar is for people at a terminal; logs and pipes get the summary only.
@@ -108,7 +110,8 @@ def fetch(app: AppContext, feeds: tuple[str, ...], as_json: bool) -> None:
         def advance(_: FeedOutcome) -> None:
             bar.update(1)
 
-        summary = run_fetch(store, app.settings, selected, on_done=advance)
+        with app.store_lock():
+            summary = run_fetch(store, app.settings, selected, on_done=advance)
     if as_json:
         echo_json(summary.as_dict())
     else:
@@ -301,6 +304,8 @@ def config_init(path: Path, force: bool) -> None:
 
 
 cli.add_command(feeds)
+cli.add_command(run)
+cli.add_command(status)
 cli.add_command(reextract)
 cli.add_command(dedup)
 cli.add_command(extract_command)

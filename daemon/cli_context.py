@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import click
 
 from newsd.config import ConfigError, Settings, load_settings
 from newsd.config.validate import normalise_feed_url
 from newsd.daemon import dates
+from newsd.daemon.lock import StoreLock, StoreLocked
 from newsd.storage import Store, StoreError, is_store_failure, open_store
 from newsd.storage.store import store_failure_message
 
@@ -78,6 +80,15 @@ class AppContext:
         store = self.open_store(create=True)
         store.sync_config_feeds((f.url, f.name, f.tags, f.enabled) for f in self.settings.feeds)
         return store
+
+    @contextlib.contextmanager
+    def store_lock(self) -> Iterator[None]:
+        """Hold the store's writer lock (``newsd.daemon.lock``): one polling process per store."""
+        try:
+            with StoreLock(self.settings.storage.path):
+                yield
+        except StoreLocked as exc:
+            raise FatalError(str(exc)) from None
 
     def close(self) -> None:
         if self._store is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from newsd.config.validate import normalise_feed_url
-from newsd.daemon.cli_context import AppContext, FatalError, feed_url_argument, pass_app
+from newsd.daemon.cli_context import AppContext, FatalError, feed_url_argument, find_feed, pass_app
 from newsd.daemon.opml import OpmlError, build_opml, parse_opml
 from newsd.daemon.output import echo_json, render_table
 from newsd.storage.queries import feeds_overview
@@ -35,7 +35,8 @@ def list_feeds(app: AppContext, fmt: str) -> None:
     elif rows:
         for row in rows:
             row["enabled"] = "yes" if row["enabled"] else "no"
-            row["status"] = row["last_error"] or row["last_status"] or "never polled"
+            row["status"] = (f"disabled: {row['disabled_reason']}" if row["disabled_reason"]
+                             else row["last_error"] or row["last_status"] or "never polled")
         click.echo(render_table(rows, ["id", "enabled", "origin", "articles", "name", "url", "status"], wide="status"))
     else:
         click.echo("No feeds yet: add one with 'newsd feeds add URL'.", err=True)
@@ -78,6 +79,28 @@ def remove(app: AppContext, url: str) -> None:
         raise FatalError(f"{existing['url']} is defined in {app.settings.source}; remove its [[feeds]] table there")
     store.remove_feed(existing["url"])
     click.echo(f"Removed {existing['url']}; its articles stay in the store.")
+
+
+@feeds.command()
+@click.argument("url")
+@pass_app
+def enable(app: AppContext, url: str) -> None:
+    """Poll a feed again that newsd disabled (410 Gone, failing too long) or that was switched off.
+
+    Its error state is cleared and it is due at once: 'newsd run' polls it
+    within a second, or run 'newsd fetch --feed URL'.
+    """
+    store = app.synced_store()
+    row = find_feed(store.feeds(), url)
+    configured = app.settings.feed(row["url"]) or app.settings.feed(row["moved_from"] or "")
+    if configured is not None and not configured.enabled:
+        raise FatalError(f"{row['url']} has enabled = false in {app.settings.source}; set it to true there")
+    if row["enabled"] and not row["disabled_reason"]:
+        click.echo(f"{row['url']} is enabled already; next poll {row['next_poll_at'] or 'now'}.")
+        return
+    store.enable_feed(row["id"])
+    why = f" (it was disabled: {row['disabled_reason']})" if row["disabled_reason"] else ""
+    click.echo(f"Enabled {row['url']}{why}; it is due now.")
 
 
 @feeds.command("import")

@@ -27,13 +27,15 @@ from urllib.parse import unquote, urlsplit
 import aiohttp
 
 from newsd.config import HttpSettings
+from newsd.daemon.netguard import GuardedResolver, PrivateAddressRefused, refused
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
 # Why there is no usable response; the message in FetchResult.error says more.
-ErrorKind = Literal["dns", "connect", "tls", "timeout", "http", "too_large", "redirects", "bad_url", "file", "protocol"]
+ErrorKind = Literal["dns", "connect", "tls", "timeout", "http", "too_large", "redirects", "bad_url", "file", "protocol",
+                    "refused"]
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,12 @@ class Fetcher:
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         # When each host may see its next request start (event loop time).
         self._host_next_start: dict[str, float] = {}
+        # Names resolving to private addresses are refused, but for the feeds' own hosts.
+        self._guard = GuardedResolver(allow_private=settings.allow_private)
+
+    def allow_host(self, url: str) -> None:
+        """Let ``url``'s host resolve to a private address: a feed the user configured may live on the intranet."""
+        self._guard.allow_hosts([url])
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         host = (urlsplit(url).hostname or "").lower()
@@ -183,6 +191,7 @@ class Fetcher:
             limit=self.settings.max_connections,
             limit_per_host=self.settings.max_per_host,
             ttl_dns_cache=300,
+            resolver=self._guard,
         )
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=min(self.settings.timeout, 10))  # total: see get()
         self._session = aiohttp.ClientSession(
@@ -192,12 +201,15 @@ class Fetcher:
             auto_decompress=True,
             # Validators are echoed verbatim; cookies would only make polls stateful.
             cookie_jar=aiohttp.DummyCookieJar(),
+            # Checks every hop, redirects included, for private IP literals (the resolver never sees those).
+            middlewares=(self._guard.middleware,),
         )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._session is not None:
             await self._session.close()
+        await self._guard.close()
 
     async def get(
         self,
@@ -231,6 +243,8 @@ class Fetcher:
                     started = time.monotonic()
                     async with asyncio.timeout(self.settings.timeout):
                         return await self._get(url, headers, started)
+        except PrivateAddressRefused as exc:
+            return _failure(url, "refused", exc.message, started)
         except aiohttp.ConnectionTimeoutError:  # a TimeoutError too, so it comes first
             connect_limit = min(self.settings.timeout, 10)
             return _failure(url, "timeout", f"cannot connect to {urlsplit(url).hostname} within {connect_limit:g} s", started)
@@ -238,7 +252,10 @@ class Fetcher:
             return _failure(
                 url, "timeout", f"no complete response within {self.settings.timeout:g} s (name lookup included)", started
             )
-        except aiohttp.ClientConnectorDNSError:
+        except aiohttp.ClientConnectorDNSError as exc:
+            refusal = refused(exc)
+            if refusal is not None:
+                return _failure(url, "refused", refusal.message, started)
             return _failure(url, "dns", f"cannot resolve host {urlsplit(url).hostname!r}", started)
         except aiohttp.ClientConnectorCertificateError as exc:
             return _failure(url, "tls", f"TLS certificate problem: {exc.certificate_error}", started)

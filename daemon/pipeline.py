@@ -19,6 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
 
@@ -30,6 +31,8 @@ from newsd.daemon.extract import Document
 from newsd.daemon.feed import Entry, Feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
 from newsd.daemon.workers import Workers
+from newsd.daemon.netguard import refusal_reason
+from newsd.daemon.robots import RobotsCache
 from newsd.daemon.dedup import StoryMatch, find_story, fingerprint_of, is_fuller
 from newsd.daemon.story_facts import same_story
 from newsd.daemon.site_learning import learn_and_clean, without_learned
@@ -42,6 +45,7 @@ from newsd.storage.store import utc_now
 log = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+ROBOTS_ACCEPT = "text/plain, */*;q=0.5"
 # A new feed entry for a stored URL (a changed GUID, another feed) fetches the
 # page again to look for an update, unless the text is younger than this.
 REVISIT_AFTER_S = 3600
@@ -235,8 +239,20 @@ class Poller:
         self.dedup = dedup
         self.tracking = DEFAULT_TRACKING.extended(dedup.tracking_params)
         self.limits_for = limits_for  # a feed's polling limits, by its URL
+        # robots.txt of each article site, fetched once a day per origin, through the same limits.
+        self.robots = RobotsCache(partial(fetcher.get, accept=ROBOTS_ACCEPT), fetcher.settings.user_agent)
         self.fetch_pages = fetch_pages  # off: store the feed's own text, download no page
         self.draw = draw  # random numbers in [0, 1) for the schedule's jitter
+
+    def configure(self, work: Workers, settings: Settings) -> None:
+        """Take the config's settings (again, after a reload) and the workers built from them."""
+        self.work = work
+        self.keep_html = settings.storage.keep_html
+        self.site_learning = settings.site_learning
+        self.dedup = settings.dedup
+        self.tracking = DEFAULT_TRACKING.extended(settings.dedup.tracking_params)
+        self.fetch_pages = settings.poll.fetch_pages
+        self.limits_for = lambda url: limits_of(settings.poll, settings.feed(url))
 
     async def poll(self, feed_row: dict) -> FeedOutcome:
         """Poll one feed, store its new articles and schedule its next poll.
@@ -247,6 +263,7 @@ class Poller:
         feed_log = FeedLog(log, {"feed": feed_row["url"]})
         outcome = FeedOutcome(url=feed_row["url"])
         started_at, started = self.clock(), time.monotonic()
+        self.fetcher.allow_host(feed_row["url"])  # configured by the user: may be on the intranet
         result = await self.fetcher.get(
             feed_row["url"], etag=feed_row["etag"], last_modified=feed_row["last_modified"], accept=FEED_ACCEPT
         )
@@ -331,7 +348,8 @@ class Poller:
         )
         previous = stored_schedule(feed_row)
         last_polled = parse_time(feed_row["last_polled_at"]) if feed_row.get("last_polled_at") else None
-        return after_poll(previous, facts, self.limits_for(feed_row["url"]), self.draw(), last_polled)
+        configured_as = feed_row.get("moved_from") or feed_row["url"]  # the config still names a moved feed by its old URL
+        return after_poll(previous, facts, self.limits_for(configured_as), self.draw(), last_polled)
 
     def _follow_permanent_redirect(self, feed_row: dict, result: FetchResult, outcome: FeedOutcome,
                                    feed_log: FeedLog) -> None:
@@ -414,6 +432,9 @@ class Poller:
                 return EntryOutcome(stored=False, page_error=f"{entry.link}: {problem}; nothing stored, will retry")
             article, article_id, created = self._add_article(entry, fetched, url, seen_at, source, article)
             future.set_result(article_id)
+            if created:
+                log.info("stored article %d: %s (%d words from the %s) %s", article_id, article.title or "(no title)",
+                         article.word_count, article.text_source, url or "")
             error = f"{entry.link}: {article.page_error}" if article.page_error else None
             return EntryOutcome(stored=True, created=created, page_error=error)
         except BaseException:
@@ -540,6 +561,14 @@ class Poller:
             return FetchedPage(None, entry.link, "file:// link in a remote feed; not followed")
         if scheme not in ("http", "https", "file"):
             return FetchedPage(None, entry.link, f"unsupported link scheme {scheme!r}")
+        # A feed must not make newsd probe the local network: a link to a private
+        # address is followed only on the feed's own host (names are checked when resolved).
+        refusal = refusal_reason(entry.link, feed_url, self.fetcher.settings.allow_private)
+        if refusal is not None:
+            log.warning("%s: %s", feed_url, refusal)
+            return FetchedPage(None, entry.link, refusal)
+        if scheme != "file" and not await self.robots.allowed(entry.link):
+            return FetchedPage(None, entry.link, "robots.txt disallows this page for newsd; the feed's text is kept")
         page = await self.fetcher.get(entry.link, accept=HTML_ACCEPT)
         problem = page_problem(page)
         if problem is not None:
@@ -561,9 +590,9 @@ class Poller:
 
 def make_poller(store: Store, fetcher: Fetcher, work: Workers, settings: Settings) -> Poller:
     """A poller configured by ``settings``: the one ``newsd fetch`` and ``newsd run`` both use."""
-    return Poller(store, fetcher, work, keep_html=settings.storage.keep_html, site_learning=settings.site_learning,
-                  dedup=settings.dedup, fetch_pages=settings.poll.fetch_pages,
-                  limits_for=lambda url: limits_of(settings.poll, settings.feed(url)))
+    poller = Poller(store, fetcher, work)
+    poller.configure(work, settings)
+    return poller
 
 
 def parse_time(value: str) -> datetime:

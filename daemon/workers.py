@@ -94,6 +94,10 @@ class Workers:
     async def _run(self, function, *args):  # type: ignore[no-untyped-def]
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
+    def close_later(self) -> None:
+        """Stop the workers once the work already handed to them is done (after a config reload)."""
+        self._executor.shutdown(wait=False)
+
     def close(self) -> None:
         """Stop the workers; work not yet started is dropped."""
         self._executor.shutdown(wait=True, cancel_futures=True)

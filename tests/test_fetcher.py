@@ -85,7 +85,7 @@ class InFlight:
 def test_per_host_limit_holds(server):
     counter = InFlight(0.1)
     server.routes["/slow"] = counter
-    results = fetch_all(HttpSettings(max_per_host=2, max_connections=10, timeout=5, host_delay=0), [server.url("/slow")] * 8)
+    results = fetch_all(HttpSettings(max_per_host=2, max_connections=10, timeout=5, host_delay=0, allow_private=True), [server.url("/slow")] * 8)
     assert all(r.ok for r in results)
     assert counter.peak == 2
 
@@ -95,24 +95,24 @@ def test_global_limit_holds_across_hosts(server):
     server.routes["/slow"] = counter
     # Two host names for the same loopback server: 127.0.0.1 and localhost.
     urls = [server.url("/slow"), server.url("/slow").replace("127.0.0.1", "localhost")] * 4
-    results = fetch_all(HttpSettings(max_per_host=4, max_connections=3, timeout=5, host_delay=0), urls)
+    results = fetch_all(HttpSettings(max_per_host=4, max_connections=3, timeout=5, host_delay=0, allow_private=True), urls)
     assert all(r.ok for r in results)
     assert counter.peak == 3
 
 
 def test_redirects_not_followed_when_max_redirects_is_0(server):
     server.routes["/moved"] = Response(status=301, headers={"Location": "/here"})
-    (moved,) = fetch_all(HttpSettings(max_redirects=0, timeout=5, host_delay=0), [server.url("/moved")])
+    (moved,) = fetch_all(HttpSettings(max_redirects=0, timeout=5, host_delay=0, allow_private=True), [server.url("/moved")])
     assert moved.error_kind == "redirects" and "max_redirects = 0" in moved.error and moved.status == 301
 
 
 def test_malformed_and_unsupported_urls_are_results_not_exceptions(server):
-    bad, ftp = fetch_all(HttpSettings(timeout=5, host_delay=0), ["http://[::1/oops", "ftp://example.org/feed"])
+    bad, ftp = fetch_all(HttpSettings(timeout=5, host_delay=0, allow_private=True), ["http://[::1/oops", "ftp://example.org/feed"])
     assert bad.error_kind == "bad_url" and ftp.error_kind == "bad_url"
 
 
 def test_last_modified_header_is_kept_verbatim(server):
     stamp = formatdate(0, usegmt=True)
     server.routes["/lm"] = Response("x", headers={"Last-Modified": stamp, "ETag": 'W/"abc"'})
-    (got,) = fetch_all(HttpSettings(timeout=5, host_delay=0), [server.url("/lm")])
+    (got,) = fetch_all(HttpSettings(timeout=5, host_delay=0, allow_private=True), [server.url("/lm")])
     assert (got.last_modified, got.etag) == (stamp, 'W/"abc"')

@@ -24,7 +24,7 @@ from newsd.daemon.robots import (
 UA = "newsd/0.1 (+https://github.com/newsd/newsd)"
 TEXT = {"Content-Type": "text/plain"}
 # host_delay 0: the politeness delay between requests to one host would only slow the tests.
-SETTINGS = HttpSettings(timeout=5, user_agent=UA, host_delay=0)
+SETTINGS = HttpSettings(timeout=5, user_agent=UA, host_delay=0, allow_private=True)
 
 
 class Clock:
