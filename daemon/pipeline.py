@@ -18,7 +18,7 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
@@ -330,6 +330,12 @@ class Poller:
                              outcome.moved_to or feed_row["url"])
         return outcome
 
+    def postpone(self, feed_row: dict, error: str) -> None:
+        """After a bug in a feed's poll: try it again after its default interval, not at once and forever."""
+        limits = self.limits_for(feed_row.get("moved_from") or feed_row["url"])
+        until = parse_time(self.clock()) + timedelta(seconds=limits.default_interval_s)
+        self.store.postpone_feed(feed_row["id"], iso_utc(until), error)
+
     def _schedule(self, feed_row: dict, result: FetchResult, feed: Feed | None, outcome: FeedOutcome,
                   started_at: str) -> FeedSchedule:
         """The feed's schedule after this poll (``newsd.daemon.schedule``)."""
@@ -606,7 +612,8 @@ def stored_schedule(feed_row: dict) -> FeedSchedule | None:
         return None
     return FeedSchedule(
         interval_s=feed_row["interval_s"],
-        next_poll_at=parse_time(feed_row["next_poll_at"]),
+        # NULL when made due by hand (feeds enable): any time will do, after_poll does not read it
+        next_poll_at=parse_time(feed_row["next_poll_at"] or feed_row["created_at"]),
         error_count=feed_row["error_count"],
         failing_since=parse_time(feed_row["failing_since"]) if feed_row["failing_since"] else None,
         disabled_reason=feed_row["disabled_reason"],
@@ -648,7 +655,9 @@ async def poll_safely(poller: Poller, row: dict) -> FeedOutcome:
         if is_store_failure(exc):
             raise  # the store failed: stop the run, the CLI says what to do
         log.exception("%s: internal error while polling", row["url"])
-        return FeedOutcome(url=row["url"], status="failed", error=f"internal error: {exc!r}")
+        error = f"internal error: {exc!r}"
+        poller.postpone(row, error)
+        return FeedOutcome(url=row["url"], status="failed", error=error)
 
 
 def run_fetch(

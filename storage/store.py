@@ -585,6 +585,11 @@ class Store:
                             [new_url, feed_id])
         return True
 
+    def postpone_feed(self, feed_id: int, until: str, error: str) -> None:
+        """Set a feed's next poll and last error, and nothing else (after a poll that could not finish)."""
+        with self.transaction():
+            self.db.execute("UPDATE feeds SET next_poll_at = ?, last_error = ? WHERE id = ?", [until, error, feed_id])
+
     def enable_feed(self, feed_id: int) -> None:
         """Poll a feed again at once: enabled, its disabled reason and error state cleared."""
         with self.transaction():

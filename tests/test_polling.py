@@ -1,0 +1,244 @@
+"""The poll's politeness and safety, and the daemon's pieces, in-process: redirects, 410, private
+addresses, robots.txt, per-host delay, the lock, sd_notify, JSON logs, status, retention."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import STORY, Response, article_html, rss
+from newsd.config import DedupSettings, HttpSettings, Settings, StorageSettings
+from newsd.daemon.dedup import fingerprint_of
+from newsd.config.validate import parse_duration
+from newsd.daemon.fetcher import Fetcher
+from newsd.daemon.lock import StoreLock, StoreLocked, holder
+from newsd.daemon.logs import JsonFormatter
+from newsd.daemon.notify import Notifier, watchdog_interval
+from newsd.daemon.service import Daemon
+from newsd.storage import open_store
+
+FEED_HEADERS = {"Content-Type": "application/rss+xml; charset=utf-8"}
+HTML_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def rows(db: Path, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def one_entry_feed(link: str) -> Response:
+    return Response(rss([{"title": "Bridge", "guid": "b1", "link": link, "description": "The feed's own summary."}]),
+                    headers=FEED_HEADERS)
+
+
+def fetch_json(run_cli, config: Path, *args: str) -> dict:
+    result = run_cli("--config", str(config), "fetch", "--json", *args)
+    return json.loads(result.stdout)
+
+
+# -- redirects and 410 -------------------------------------------------------
+
+
+def test_a_permanent_redirect_moves_the_feed_and_a_temporary_one_does_not(server, write_config, run_cli, tmp_path):
+    server.routes["/new.xml"] = one_entry_feed(server.url("/a.html"))
+    server.routes["/a.html"] = Response(article_html("Bridge", STORY), headers=HTML_HEADERS)
+    server.routes["/old.xml"] = Response(status=301, headers={"Location": server.url("/new.xml")})
+    server.routes["/temp.xml"] = Response(status=302, headers={"Location": server.url("/new.xml")})
+    config = write_config(server.url("/old.xml"), server.url("/temp.xml"))
+    assert fetch_json(run_cli, config)["feeds_failed"] == 0
+    db = tmp_path / "newsd.db"
+    assert sorted(rows(db, "SELECT url, moved_from FROM feeds")) == [
+        (server.url("/new.xml"), server.url("/old.xml")), (server.url("/temp.xml"), None)]
+    # the next poll goes to the new URL, and the config's old URL still names the moved feed: no third feed
+    before = len(server.requests_to("/old.xml"))
+    fetch_json(run_cli, config)
+    assert len(server.requests_to("/old.xml")) == before
+    assert rows(db, "SELECT count(*) FROM feeds") == [(2,)]
+
+
+def test_410_gone_disables_the_feed_until_it_is_enabled_again(server, write_config, run_cli, tmp_path):
+    server.routes["/gone.xml"] = Response("gone", status=410)
+    config = write_config(server.url("/gone.xml"))
+    summary = fetch_json(run_cli, config)
+    assert "410" in summary["feeds"][0]["disabled_reason"]
+    status = json.loads(run_cli("--config", str(config), "status", "--format", "json").stdout)
+    assert status["feeds_disabled"] == 1 and "410" in status["per_feed"][0]["disabled_reason"]
+    table = run_cli("--config", str(config), "status").output
+    assert "disabled: HTTP 410 Gone" in table and "newsd feeds enable" in table
+    # a fetch skips it and says why
+    skipped = run_cli("--config", str(config), "fetch")
+    assert skipped.exit_code == 2 and "disabled (HTTP 410 Gone" in skipped.output
+    server.routes["/gone.xml"] = one_entry_feed(server.url("/nowhere.html"))
+    enabled = run_cli("--config", str(config), "feeds", "enable", server.url("/gone.xml"))
+    assert enabled.exit_code == 0 and "it was disabled" in enabled.output
+    assert rows(tmp_path / "newsd.db", "SELECT disabled_reason, error_count, next_poll_at FROM feeds") == [(None, 0, None)]
+    assert fetch_json(run_cli, config)["articles_new"] == 1
+
+
+# -- safety and politeness ---------------------------------------------------
+
+
+def test_a_feed_cannot_make_newsd_fetch_a_private_address_of_another_host(server, other_site, write_config, run_cli,
+                                                                          tmp_path):
+    server.routes["/feed.xml"] = one_entry_feed(other_site.url("/admin"))
+    other_site.routes["/admin"] = Response(article_html("Internal", STORY), headers=HTML_HEADERS)
+    config = write_config(server.url("/feed.xml"))
+    summary = fetch_json(run_cli, config)
+    assert summary["articles_new"] == 1
+    assert other_site.requests == []  # not even robots.txt
+    ((text, source, error),) = rows(tmp_path / "newsd.db", "SELECT text, text_source, page_error FROM articles")
+    assert (text, source) == ("The feed's own summary.", "feed")
+    assert "refused" in error and "127.0.0.2" in error and "allow_private" in error
+
+
+def test_allow_private_lets_feed_links_reach_other_local_hosts(server, other_site, write_config, run_cli, tmp_path):
+    server.routes["/feed.xml"] = one_entry_feed(other_site.url("/story"))
+    other_site.routes["/story"] = Response(article_html("Bridge", STORY), headers=HTML_HEADERS)
+    config = write_config(server.url("/feed.xml"), http="timeout = 5\nallow_private = true")
+    fetch_json(run_cli, config)
+    assert rows(tmp_path / "newsd.db", "SELECT text_source FROM articles") == [("page",)]
+    assert other_site.requests_to("/story")
+
+
+def test_robots_txt_is_honoured_for_article_pages(server, write_config, run_cli, tmp_path):
+    server.routes["/robots.txt"] = Response("User-agent: *\nDisallow: /private/\n", headers={"Content-Type": "text/plain"})
+    server.routes["/feed.xml"] = Response(rss([
+        {"title": "Open", "guid": "o", "link": server.url("/news/open.html"), "description": "Open summary."},
+        {"title": "Closed", "guid": "c", "link": server.url("/private/closed.html"), "description": "Closed summary."},
+    ]), headers=FEED_HEADERS)
+    server.routes["/news/open.html"] = Response(article_html("Open", STORY), headers=HTML_HEADERS)
+    server.routes["/private/closed.html"] = Response(article_html("Closed", STORY), headers=HTML_HEADERS)
+    fetch_json(run_cli, write_config(server.url("/feed.xml")))
+    assert server.requests_to("/private/closed.html") == []
+    assert len(server.requests_to("/robots.txt")) == 1
+    stored = dict(rows(tmp_path / "newsd.db", "SELECT title, page_error FROM articles"))
+    assert stored["Open"] is None and "robots.txt" in stored["Closed"]
+
+
+def test_requests_to_one_host_start_at_least_host_delay_apart(server):
+    server.routes["/p"] = Response("ok", headers={"Content-Type": "text/plain"})
+    settings = HttpSettings(timeout=5, host_delay=0.25, max_per_host=4, allow_private=True)
+
+    async def run() -> float:
+        async with Fetcher(settings) as fetcher:
+            started = time.monotonic()
+            await asyncio.gather(*(fetcher.get(server.url("/p")) for _ in range(4)))
+            return time.monotonic() - started
+
+    assert asyncio.run(run()) >= 3 * 0.25
+
+
+# -- the lock ------------------------------------------------------------------
+
+
+def test_the_store_lock_admits_one_holder_and_names_it(tmp_path):
+    store = tmp_path / "s.db"
+    assert holder(store) is None
+    with StoreLock(store):
+        with pytest.raises(StoreLocked, match=r"pid \d+ is already polling into this store"):
+            StoreLock(store).acquire()
+        assert holder(store) is not None
+    assert holder(store) is None
+    with StoreLock(store):  # free again once released
+        pass
+
+
+# -- sd_notify and logs --------------------------------------------------------
+
+
+def test_notifier_sends_to_the_socket_and_does_nothing_without_one(tmp_path):
+    assert not Notifier({}).send("READY=1")
+    path = str(tmp_path / "n.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(path)
+        assert Notifier({"NOTIFY_SOCKET": path}).ready("polling 3 feeds")
+        assert sock.recv(100) == b"READY=1\nSTATUS=polling 3 feeds"
+
+
+def test_watchdog_interval_is_half_of_watchdog_usec_and_only_for_this_process():
+    import os
+    assert watchdog_interval({"WATCHDOG_USEC": "30000000"}) == 15.0
+    assert watchdog_interval({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": str(os.getpid())}) == 15.0
+    assert watchdog_interval({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"}) is None
+    assert watchdog_interval({}) is None and watchdog_interval({"WATCHDOG_USEC": "0"}) is None
+
+
+def test_json_log_lines_carry_time_level_logger_message_and_traceback():
+    record = logging.LogRecord("newsd.x", logging.WARNING, __file__, 1, "feed %s failed", ("f",), None)
+    entry = json.loads(JsonFormatter().format(record))
+    assert (entry["level"], entry["logger"], entry["message"]) == ("warning", "newsd.x", "feed f failed")
+    assert entry["time"].endswith("+00:00")
+    try:
+        raise ValueError("bad")
+    except ValueError:
+        import sys
+        record = logging.LogRecord("newsd.x", logging.ERROR, __file__, 1, "oops", (), sys.exc_info())
+    assert "ValueError: bad" in json.loads(JsonFormatter().format(record))["exception"]
+
+
+def test_log_format_json_from_the_command_line(server, write_config, run_cli):
+    server.routes["/feed.xml"] = Response("nope", status=500)
+    result = run_cli("--log-format", "json", "-v", "--config", str(write_config(server.url("/feed.xml"))), "fetch")
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert any(entry["level"] == "info" and "HTTP 500" in entry["message"] for entry in lines)
+
+
+def test_the_watchdog_is_fed_only_while_the_store_answers(tmp_path):
+    store = open_store(tmp_path / "s.db")
+    settings = Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db"))
+    daemon = Daemon(store, settings, lambda: settings, Notifier({}))
+    assert daemon.healthy()
+    store.close()
+    assert not daemon.healthy()
+
+
+# -- config and maintenance ----------------------------------------------------
+
+
+def test_durations_read_as_seconds_or_with_a_unit():
+    assert [parse_duration(v) for v in (600, "90s", "10m", "2h", "7d", " 5 m ")] == [600, 90, 600, 7200, 604800, 300]
+    assert [parse_duration(v) for v in ("soon", "1w", -5, True, 1.5)] == [None] * 5
+
+
+def test_poll_settings_are_validated_with_clear_messages(tmp_path, run_cli):
+    config = tmp_path / "bad.toml"
+    config.write_text('[poll]\nmin_interval = "5s"\nmax_interval = "soon"\njitter = 2\nworkers = -1\n'
+                      '[[feeds]]\nurl = "https://e.org/rss"\nmin_interval = "2h"\nmax_interval = "1h"\n')
+    result = run_cli("--config", str(config), "config", "check")
+    assert result.exit_code == 2
+    for expected in ("poll.min_interval: '5s' is too short: at least 60 s", "poll.max_interval: expected a duration",
+                     "poll.jitter: expected a number from 0 to 1", "poll.workers",
+                     "feeds[0].min_interval: 7200 s is above max_interval (3600 s)"):
+        assert expected in result.output
+
+
+def test_retention_purges_old_poll_log_rows_and_articles_with_their_index_rows(tmp_path):
+    from test_store import article, source  # the store tests' record builders
+
+    with open_store(tmp_path / "s.db") as store:
+        feed = store.upsert_feed("https://e.com/rss", None, (), True, "cli")
+        long_text = " ".join(STORY)
+        fingerprint = fingerprint_of(long_text, DedupSettings())
+        assert fingerprint is not None
+        old_id, _ = store.add_article(article(url="https://e.com/old", text=long_text, fetched_at="2020-01-01T00:00:00Z"),
+                                      source(feed["id"], "o", "https://e.com/old"), None, fingerprint)
+        assert store.db.execute("SELECT count(*) FROM lsh_bands WHERE article_id = ?", [old_id]).fetchone()[0] > 0
+        new_id, _ = store.add_article(article(url="https://e.com/new", title="Other", text="Another text entirely."),
+                                      source(feed["id"], "n", "https://e.com/new"))
+        store.db.execute("INSERT INTO fetch_log (feed_id, started_at, duration_ms) VALUES (?, '2020-01-01T00:00:00Z', 1)",
+                         [feed["id"]])
+        store.db.conn.commit()
+        assert store.purge_fetch_log("2021-01-01T00:00:00Z") == 1
+        assert store.purge_articles("2021-01-01T00:00:00Z") == 1
+        assert [r[0] for r in store.db.execute("SELECT id FROM articles")] == [new_id]
+        assert store.db.execute("SELECT count(*) FROM article_sources WHERE article_id = ?", [old_id]).fetchone() == (0,)
+        assert store.db.execute("SELECT count(*) FROM lsh_bands WHERE article_id = ?", [old_id]).fetchone() == (0,)
+        store.optimize_search()
+        assert store.checkpoint()[0] >= 0
