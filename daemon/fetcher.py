@@ -162,7 +162,9 @@ class Fetcher:
 
     def allow_host(self, url: str) -> None:
         """Let ``url``'s host resolve to a private address: a feed the user configured may live on the intranet."""
-        self._guard.allow_hosts([url])
+        host = urlsplit(url).hostname
+        if host and not self._guard.is_allowed_host(host):  # a set lookup per poll, not a new set
+            self._guard.allow_hosts([host])
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         host = (urlsplit(url).hostname or "").lower()
