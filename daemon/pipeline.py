@@ -226,7 +226,7 @@ class Poller:
                  site_learning: SiteLearningSettings = SiteLearningSettings(),
                  dedup: DedupSettings = DedupSettings(),
                  limits_for: Callable[[str], Limits] = lambda url: DEFAULT_LIMITS,
-                 fetch_pages: bool = True, draw: Callable[[], float] = random.random) -> None:
+                 fetch_pages: bool = True, draw: Callable[[], float] = random.random, poll_batch: int = 256) -> None:
         self.store = store
         self.fetcher = fetcher
         self.work = work  # where parsing and extraction run, off the event loop
@@ -243,6 +243,10 @@ class Poller:
         self.robots = RobotsCache(partial(fetcher.get, accept=ROBOTS_ACCEPT), fetcher.settings.user_agent)
         self.fetch_pages = fetch_pages  # off: store the feed's own text, download no page
         self.draw = draw  # random numbers in [0, 1) for the schedule's jitter
+        # Poll records wait here and are written many to a transaction: one commit
+        # per feed would cap a warm poll (all 304) at a few thousand feeds a second.
+        self._pending_polls: list[PollRecord] = []
+        self.poll_batch = poll_batch
 
     def configure(self, work: Workers, settings: Settings) -> None:
         """Take the config's settings (again, after a reload) and the workers built from them."""
@@ -299,7 +303,7 @@ class Poller:
             kept_hash = feed_row["body_hash"]
         schedule = self._schedule(feed_row, result, feed, outcome, started_at)
         self._follow_permanent_redirect(feed_row, result, outcome, feed_log)
-        self.store.record_poll(
+        self._record(
             PollRecord(
                 feed_id=feed_row["id"],
                 started_at=started_at,
@@ -329,6 +333,18 @@ class Poller:
             feed_log.warning("disabled: %s; 'newsd feeds enable %s' polls it again", schedule.disabled_reason,
                              outcome.moved_to or feed_row["url"])
         return outcome
+
+    def _record(self, poll: PollRecord) -> None:
+        """Queue a poll's record; written with others in one transaction (``flush``)."""
+        self._pending_polls.append(poll)
+        if len(self._pending_polls) >= self.poll_batch:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued poll records. Until then a feed's new schedule and validators are not in the store,
+        so whoever reads what is due flushes first."""
+        pending, self._pending_polls = self._pending_polls, []
+        self.store.record_polls(pending)
 
     def postpone(self, feed_row: dict, error: str) -> None:
         """After a bug in a feed's poll: try it again after its default interval, not at once and forever."""
@@ -640,7 +656,10 @@ async def fetch_feeds(
                 if on_done:
                     on_done(outcome)
 
-            await asyncio.gather(*(poll_one(row) for row in feeds))
+            try:
+                await asyncio.gather(*(poll_one(row) for row in feeds))
+            finally:
+                poller.flush()  # what finished is recorded, even when the run stops on a store failure
     summary.outcomes.sort(key=lambda o: o.url)
     summary.duration_s = time.monotonic() - started
     log.info("fetch: %s", summary.line())

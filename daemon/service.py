@@ -101,6 +101,8 @@ class Daemon:
                 self.notifier.stopping("stopping: finishing running polls")
                 scheduler.shutdown(wait=False)
                 await self._drain()
+                if not self._store_failed:
+                    self._poller.flush()
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
@@ -174,6 +176,12 @@ class Daemon:
     def _fill(self) -> None:
         """Start polls for due feeds, up to the in-flight limit."""
         if self._stop.is_set() or self._store_failed:
+            return
+        try:
+            assert self._poller is not None
+            self._poller.flush()  # the finished polls' schedules first, or they would look due still
+        except Exception as exc:
+            self._store_failure(exc)
             return
         capacity = self.settings.poll.feeds_in_flight
         free = capacity - len(self._tasks)

@@ -525,13 +525,19 @@ class Store:
                                      [(key, article_id) for key in keys])
 
     def record_poll(self, poll: PollRecord) -> None:
-        """Store a poll's outcome: the feed's state, its schedule and one fetch_log row, together.
+        """Store a poll's outcome: the feed's state, its schedule and one fetch_log row, together."""
+        self.record_polls([poll])
 
-        Plain SQL: this runs once per feed per poll, the steady-state hot path.
+    def record_polls(self, polls: Sequence[PollRecord]) -> None:
+        """Store the outcomes of many polls in one transaction (the daemon's hot path: one commit, not one per feed).
+
+        Plain SQL, and the records' own __dict__ rather than asdict (which deep-copies every field).
         """
-        values = asdict(poll)
+        values = [vars(poll) for poll in polls]
+        if not values:
+            return
         with self.transaction():
-            self.db.execute(
+            self.db.conn.executemany(
                 """
                 UPDATE feeds SET
                     last_polled_at = :started_at, last_status = :http_status, last_error = :error,
@@ -546,7 +552,7 @@ class Store:
                 """,
                 values,
             )
-            self.db.execute(
+            self.db.conn.executemany(
                 "INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, bytes, new_entries, page_errors, error)"
                 " VALUES (:feed_id, :started_at, :duration_ms, :http_status, :bytes, :new_entries, :page_errors, :error)",
                 values,

@@ -248,6 +248,7 @@ def test_sighup_reloads_the_config_and_an_invalid_one_keeps_the_old(server, writ
     write_config(server.url("/first.xml"), server.url("/second.xml"))  # rewrites the same file
     daemon.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: articles_of(db, server.url("/second.xml")) == 2, "the added feed's articles")
+    wait_for(lambda: polls(db, server.url("/second.xml")), "the added feed's poll record")
     assert first.items and second.items
 
     config.write_text("[http]\ntimeout = 'soon'\n")
