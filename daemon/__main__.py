@@ -2,4 +2,7 @@
 
 from newsd.daemon.cli import main
 
-main()
+# The guard matters: worker processes (forkserver) import this module again
+# as __mp_main__, and must not start a second newsd inside themselves.
+if __name__ == "__main__":
+    main()
