@@ -450,6 +450,11 @@ class Poller:
             article = build_article(entry, fetched.document, url, seen_at, fetched.problem)
             if not article.text:
                 future.set_result(None)
+                if not self.fetch_pages:
+                    # No page will ever be fetched for it: retrying would only keep the feed's
+                    # validators unstored, so every later poll downloaded and parsed the feed again.
+                    return EntryOutcome(stored=True, page_error=f"{entry.link}: the feed has no text for it and "
+                                                                "fetch_pages is off; nothing stored")
                 problem = fetched.problem or "no text"
                 return EntryOutcome(stored=False, page_error=f"{entry.link}: {problem}; nothing stored, will retry")
             article, article_id, created = self._add_article(entry, fetched, url, seen_at, source, article)

@@ -242,3 +242,17 @@ def test_retention_purges_old_poll_log_rows_and_articles_with_their_index_rows(t
         assert store.db.execute("SELECT count(*) FROM lsh_bands WHERE article_id = ?", [old_id]).fetchone() == (0,)
         store.optimize_search()
         assert store.checkpoint()[0] >= 0
+
+
+def test_with_fetch_pages_off_an_entry_without_text_does_not_keep_the_feed_from_its_304(server, write_config, run_cli,
+                                                                                        tmp_path):
+    server.routes["/feed.xml"] = lambda request: (
+        Response(status=304, headers={"ETag": '"e1"'}) if request.headers.get("if-none-match") == '"e1"' else
+        Response(rss([{"title": "Text", "guid": "t", "link": server.url("/t"), "description": "Some text."},
+                      {"title": "Bare", "guid": "b", "link": server.url("/b")}]), headers={**FEED_HEADERS, "ETag": '"e1"'}))
+    config = write_config(server.url("/feed.xml"), extra="[poll]\nworkers = 0\nfetch_pages = false\n")
+    first = fetch_json(run_cli, config)
+    assert first["articles_new"] == 1 and "fetch_pages is off" in first["feeds"][0]["page_errors"][0]
+    assert server.requests_to("/t") == [] and server.requests_to("/b") == []  # no page downloaded
+    assert rows(tmp_path / "newsd.db", "SELECT etag FROM feeds") == [('"e1"',)]
+    assert fetch_json(run_cli, config)["feeds_not_modified"] == 1  # the next poll is a 304
