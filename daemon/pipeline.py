@@ -344,7 +344,11 @@ class Poller:
         """Write the queued poll records. Until then a feed's new schedule and validators are not in the store,
         so whoever reads what is due flushes first."""
         pending, self._pending_polls = self._pending_polls, []
-        self.store.record_polls(pending)
+        try:
+            self.store.record_polls(pending)
+        except BaseException:
+            self._pending_polls = pending + self._pending_polls  # kept for the next flush
+            raise
 
     def postpone(self, feed_row: dict, error: str) -> None:
         """After a bug in a feed's poll: try it again after its default interval, not at once and forever."""
@@ -377,7 +381,8 @@ class Poller:
                                    feed_log: FeedLog) -> None:
         """A 301/308 names the feed's new home: poll that from now on (302/307 are temporary and change nothing)."""
         new_url = result.moved_to
-        if not new_url or new_url == feed_row["url"]:
+        # A redesign that 301s old URLs to an error page has not moved the feed.
+        if not result.ok or not new_url or new_url == feed_row["url"]:
             return
         if self.store.move_feed(feed_row["id"], new_url):
             outcome.moved_to = new_url

@@ -103,7 +103,8 @@ def publishing_gap(entry_dates: tuple[datetime, ...], now: datetime) -> int | No
     Counting to ``now`` rather than to the newest entry means a feed that has
     gone quiet reads as slower than its last burst.
     """
-    past = sorted((d for d in entry_dates if d <= now), reverse=True)[:RATE_SAMPLE]
+    # Distinct dates only: a feed that stamps every item with its build time says nothing about its pace.
+    past = sorted({d for d in entry_dates if d <= now}, reverse=True)[:RATE_SAMPLE]
     if len(past) < 2:
         return None
     return max(1, int((now - past[-1]).total_seconds() / len(past)))

@@ -111,7 +111,10 @@ class Daemon:
         return self.exit_code
 
     def _scheduler(self, loop: asyncio.AbstractEventLoop) -> AsyncIOScheduler:
-        scheduler = AsyncIOScheduler(event_loop=loop, timezone=timezone.utc)
+        # A job late by more than the default 1 s would be skipped: a skipped
+        # keep-alive or two and the systemd watchdog kills a daemon that is fine.
+        scheduler = AsyncIOScheduler(event_loop=loop, timezone=timezone.utc,
+                                     job_defaults={"misfire_grace_time": None, "coalesce": True})
         now = datetime.now(timezone.utc)
         # Coroutine jobs run on the loop itself: the store is only ever touched from this one thread.
         scheduler.add_job(self._dispatch, "interval", seconds=DISPATCH_EVERY_S, next_run_time=now, id="dispatch",
@@ -217,6 +220,8 @@ class Daemon:
         # Keep the pipe full while a backlog lasts, without a query per finished poll.
         if self._more_due and len(self._tasks) <= self.settings.poll.feeds_in_flight // 2:
             self._fill()
+        elif not self._tasks:
+            self._fill()  # idle: write the last records now, not at the next tick
 
     def _count(self, outcome: FeedOutcome) -> None:
         self.counters.polls += 1

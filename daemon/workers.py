@@ -17,9 +17,13 @@ cost more than extracting it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
+import signal
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Mapping
 
 from newsd.config import Settings
@@ -27,6 +31,8 @@ from newsd.daemon.extract import Document, extract
 from newsd.daemon.feed import Feed, parse_feed
 from newsd.daemon.urls import DEFAULT_TRACKING
 from newsd.storage import PageRecord, pack_page
+
+log = logging.getLogger(__name__)
 
 # The settings of this worker (process or thread), set by ``start``.
 _settings: Settings | None = None
@@ -36,6 +42,17 @@ def start(settings: Settings) -> None:
     """Initialise a worker with the run's settings."""
     global _settings
     _settings = settings
+
+
+def start_process(settings: Settings) -> None:
+    """Initialise a worker process: the parent alone decides when to stop.
+
+    Ctrl-C reaches the whole process group, and systemd signals every process
+    of the unit; a worker that died of it would fail the job it was doing.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    start(settings)
 
 
 def _current() -> Settings:
@@ -69,18 +86,19 @@ class Workers:
     def __init__(self, settings: Settings, processes: int | None = None) -> None:
         processes = default_processes() if processes is None else processes
         self.processes = processes
-        self._executor: Executor
-        if processes > 0:
+        self.settings = settings
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> Executor:
+        if self.processes > 0:
             # forkserver, not fork: the daemon has threads (name lookups, the
             # scheduler) by the time the pool starts, and forking a process with
             # threads can copy a held lock into the child.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["newsd.daemon.workers"])
-            self._executor = ProcessPoolExecutor(processes, mp_context=context, initializer=start,
-                                                 initargs=(settings,))
-        else:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="extract", initializer=start,
-                                                initargs=(settings,))
+            return ProcessPoolExecutor(self.processes, mp_context=context, initializer=start_process,
+                                       initargs=(self.settings,))
+        return ThreadPoolExecutor(1, thread_name_prefix="extract", initializer=start, initargs=(self.settings,))
 
     async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> Feed:
         return await self._run(parse, body, dict(headers), url)
@@ -92,15 +110,32 @@ class Workers:
         return await self._run(pack_page, url, body, fetched_at)
 
     async def _run(self, function, *args):  # type: ignore[no-untyped-def]
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+        executor = self._executor
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+        except BrokenProcessPool:
+            # A worker died (a segfault in lxml, the OOM killer). The pool is
+            # unusable from then on: start a new one and give the job one more try.
+            if self._executor is executor:
+                log.error("a worker process died; starting new workers")
+                self._executor = self._new_executor()
+            return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
     def close_later(self) -> None:
         """Stop the workers once the work already handed to them is done (after a config reload)."""
         self._executor.shutdown(wait=False)
 
-    def close(self) -> None:
-        """Stop the workers; work not yet started is dropped."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+    def close(self, timeout: float = 3.0) -> None:
+        """Stop the workers; work not yet started is dropped, and a job still running after ``timeout`` is killed."""
+        executor = self._executor
+        processes = list(getattr(executor, "_processes", {}).values())  # ProcessPoolExecutor's own
+        executor.shutdown(wait=not processes, cancel_futures=True)
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():  # a huge page still extracting: the stop must not wait for it
+                process.kill()
+                process.join()
 
     def __enter__(self) -> "Workers":
         return self

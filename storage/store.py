@@ -553,8 +553,10 @@ class Store:
                 values,
             )
             self.db.conn.executemany(
+                # a feed removed while its record waited (newsd feeds remove) has no log to write to
                 "INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, bytes, new_entries, page_errors, error)"
-                " VALUES (:feed_id, :started_at, :duration_ms, :http_status, :bytes, :new_entries, :page_errors, :error)",
+                " SELECT :feed_id, :started_at, :duration_ms, :http_status, :bytes, :new_entries, :page_errors, :error"
+                " WHERE EXISTS (SELECT 1 FROM feeds WHERE id = :feed_id)",
                 values,
             )
 
@@ -625,7 +627,8 @@ class Store:
 
     def checkpoint(self) -> tuple[int, int]:
         """Fold the WAL back into the database file: (pages in the WAL, pages moved)."""
-        busy, log_pages, moved = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        # PASSIVE: copies what no reader still needs and never waits for one, so the daemon's loop never stalls
+        busy, log_pages, moved = self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return log_pages, moved
 
     def optimize_search(self) -> None:

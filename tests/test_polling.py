@@ -256,3 +256,31 @@ def test_with_fetch_pages_off_an_entry_without_text_does_not_keep_the_feed_from_
     assert server.requests_to("/t") == [] and server.requests_to("/b") == []  # no page downloaded
     assert rows(tmp_path / "newsd.db", "SELECT etag FROM feeds") == [('"e1"',)]
     assert fetch_json(run_cli, config)["feeds_not_modified"] == 1  # the next poll is a 304
+
+
+def test_a_permanent_redirect_to_an_error_does_not_move_the_feed(server, write_config, run_cli, tmp_path):
+    server.routes["/old.xml"] = Response(status=301, headers={"Location": server.url("/gone.xml")})
+    server.routes["/gone.xml"] = Response("gone", status=404)
+    fetch_json(run_cli, write_config(server.url("/old.xml")))
+    assert rows(tmp_path / "newsd.db", "SELECT url, moved_from FROM feeds") == [(server.url("/old.xml"), None)]
+
+
+def test_a_dead_worker_process_is_replaced(tmp_path):
+    import os
+    import signal as signals
+    from newsd.daemon.workers import Workers
+
+    settings = Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db"))
+    workers = Workers(settings, 1)
+
+    async def run() -> None:
+        assert (await workers.extract(None, None, article_html("T", STORY).encode())).text
+        pid = await workers._run(os.getpid)
+        os.kill(pid, signals.SIGKILL)
+        await asyncio.sleep(0.2)
+        assert (await workers.extract(None, None, article_html("T", STORY).encode())).text  # a new pool did it
+
+    try:
+        asyncio.run(run())
+    finally:
+        workers.close()

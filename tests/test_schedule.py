@@ -156,3 +156,11 @@ def test_a_healthy_feed_is_never_polled_faster_than_its_minimum(gap, draw, max_a
 def test_publishing_gap_ignores_future_dates_and_needs_two_entries():
     assert publishing_gap((NOW + timedelta(days=1), NOW - timedelta(hours=1)), NOW) is None
     assert publishing_gap(hours_ago(1, 3), NOW) == 3600 * 3 // 2
+
+
+def test_identical_entry_dates_say_nothing_about_the_pace():
+    # a feed stamping all its items with its build time, two minutes ago
+    stamped = tuple(NOW - timedelta(minutes=2) for _ in range(20))
+    assert publishing_gap(stamped, NOW) is None
+    assert after_poll(None, PollFacts(now=NOW, ok=True, status=200, entry_dates=stamped), LIMITS, 0).interval_s \
+        == LIMITS.default_interval_s
