@@ -405,6 +405,9 @@ def parse_settings(raw: dict, source: str, base_dir: Path) -> tuple[Settings, li
             problems.add(f"feeds[{index}].url", f"duplicate of feeds[{seen[feed.url]}].url ({feed.url})")
             continue
         seen[feed.url] = index
+        if feed.max_interval and not feed.min_interval and feed.max_interval < poll.min_interval:
+            problems.add(f"feeds[{index}].max_interval", f"{feed.max_interval} s is below [poll] min_interval "
+                         f"({poll.min_interval} s); lower min_interval for this feed too, or raise max_interval")
         feeds.append(feed)
     settings = Settings(source=source, storage=storage, http=http, site_learning=site_learning, dedup=dedup,
                         boilerplate=boilerplate, poll=poll, retention=retention, feeds=tuple(feeds))

@@ -570,14 +570,6 @@ class Store:
                " ORDER BY next_poll_at IS NOT NULL, next_poll_at, id LIMIT ?")
         return [dict(row) for row in self._rows(sql, [now, limit])]
 
-    def next_due_at(self) -> str | None:
-        """When the next active feed is due; None when no feed is active."""
-        row = self.db.execute(f"SELECT COUNT(*), MIN(next_poll_at), SUM(next_poll_at IS NULL) FROM feeds"
-                              f" WHERE {self._ACTIVE}").fetchone()
-        if not row[0]:
-            return None
-        return "" if row[2] else row[1]  # "" sorts before any time: something is due now
-
     def _rows(self, sql: str, params: list[object]) -> Iterator[dict]:
         cursor = self.db.execute(sql, params)
         names = [d[0] for d in cursor.description]

@@ -284,3 +284,10 @@ def test_a_dead_worker_process_is_replaced(tmp_path):
         asyncio.run(run())
     finally:
         workers.close()
+
+
+def test_a_feed_max_interval_below_the_global_minimum_is_an_error(tmp_path, run_cli):
+    config = tmp_path / "c.toml"
+    config.write_text('[[feeds]]\nurl = "https://e.org/rss"\nmax_interval = "5m"\n')
+    result = run_cli("--config", str(config), "config", "check")
+    assert result.exit_code == 2 and "feeds[0].max_interval: 300 s is below [poll] min_interval (600 s)" in result.output
