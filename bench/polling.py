@@ -653,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
               f"batch {poll.get('batch')}, feeds_in_flight {poll.get('feeds_in_flight')}"
               + (f", workers {poll.get('workers')}" if "workers" in poll else "")
               + f"; storage keep_html {eff.get('storage', {}).get('keep_html')}; other settings newsd's defaults.")
-        print(f"newsboat: " + (f"reload-threads {args.newsboat_threads}, download-timeout 30, its own cache per cold "
+        print("newsboat: " + (f"reload-threads {args.newsboat_threads}, download-timeout 30, its own cache per cold "
                               f"round; each reload bounded by {args.newsboat_timeout:.0f} s."
                               if peers.newsboat_binary() and not args.no_newsboat else
                               ("left out (--no-newsboat)" if args.no_newsboat

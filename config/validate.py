@@ -91,6 +91,15 @@ def _check_keys(table: dict, allowed: tuple[str, ...], prefix: str, problems: Pr
             problems.add(f"{prefix}{key}", "unknown key" + _did_you_mean(key, allowed))
 
 
+def _table(raw: Any, name: str, keys: tuple[str, ...], problems: Problems) -> bool:
+    """Whether the section [name] is a table; its unknown keys are recorded as problems."""
+    if not isinstance(raw, dict):
+        problems.add(name, f"expected a table [{name}]")
+        return False
+    _check_keys(raw, keys, f"{name}.", problems)
+    return True
+
+
 def _typed(
     table: dict, key: str, prefix: str, problems: Problems, kind: str, check: Callable[[Any], bool]
 ) -> Any:
@@ -166,10 +175,8 @@ def normalise_feed_url(value: str, base_dir: Path) -> str:
 
 
 def _storage(raw: Any, problems: Problems) -> StorageSettings:
-    if not isinstance(raw, dict):
-        problems.add("storage", "expected a table [storage]")
+    if not _table(raw, "storage", STORAGE_KEYS, problems):
         return StorageSettings()
-    _check_keys(raw, STORAGE_KEYS, "storage.", problems)
     path = _typed(raw, "path", "storage.", problems, "a string", lambda v: isinstance(v, str) and v.strip() != "")
     keep_html = _typed(raw, "keep_html", "storage.", problems, "true or false", lambda v: isinstance(v, bool))
     values: dict[str, Any] = {}
@@ -182,11 +189,9 @@ def _storage(raw: Any, problems: Problems) -> StorageSettings:
 
 
 def _site_learning(raw: Any, problems: Problems) -> SiteLearningSettings:
-    if not isinstance(raw, dict):
-        problems.add("site_learning", "expected a table [site_learning]")
+    if not _table(raw, "site_learning", SITE_LEARNING_KEYS, problems):
         return SiteLearningSettings()
     p = "site_learning."
-    _check_keys(raw, SITE_LEARNING_KEYS, p, problems)
     values = {
         "enabled": _typed(raw, "enabled", p, problems, "true or false", lambda v: isinstance(v, bool)),
         # Two is the least that can mean "recurs"; one would make every paragraph boilerplate.
@@ -200,11 +205,9 @@ def _site_learning(raw: Any, problems: Problems) -> SiteLearningSettings:
 
 
 def _dedup(raw: Any, problems: Problems) -> DedupSettings:
-    if not isinstance(raw, dict):
-        problems.add("dedup", "expected a table [dedup]")
+    if not _table(raw, "dedup", DEDUP_KEYS, problems):
         return DedupSettings()
     p = "dedup."
-    _check_keys(raw, DEDUP_KEYS, p, problems)
     params = _typed(raw, "tracking_params", p, problems, 'a list of parameter names such as ["ref", "pk_*"]',
                     lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v))
     for name in params or ():
@@ -249,10 +252,8 @@ def _overrides(raw: dict, prefix: str, problems: Problems, inherited: tuple[str,
 
 
 def _boilerplate(raw: Any, problems: Problems) -> BoilerplateSettings:
-    if not isinstance(raw, dict):
-        problems.add("boilerplate", "expected a table [boilerplate]")
+    if not _table(raw, "boilerplate", BOILERPLATE_KEYS, problems):
         return BoilerplateSettings()
-    _check_keys(raw, BOILERPLATE_KEYS, "boilerplate.", problems)
     everywhere = _overrides(raw, "boilerplate.", problems)
     sites: list[tuple[str, Overrides]] = []
     raw_sites = raw.get("sites", [])
@@ -276,10 +277,8 @@ def _boilerplate(raw: Any, problems: Problems) -> BoilerplateSettings:
 
 
 def _http(raw: Any, problems: Problems) -> HttpSettings:
-    if not isinstance(raw, dict):
-        problems.add("http", "expected a table [http]")
+    if not _table(raw, "http", HTTP_KEYS, problems):
         return HttpSettings()
-    _check_keys(raw, HTTP_KEYS, "http.", problems)
     p = "http."
     values = {
         "user_agent": _typed(raw, "user_agent", p, problems, "a non-empty string without control characters",
@@ -304,11 +303,9 @@ MIN_POLL_INTERVAL = 60
 
 
 def _poll(raw: Any, problems: Problems) -> PollSettings:
-    if not isinstance(raw, dict):
-        problems.add("poll", "expected a table [poll]")
+    if not _table(raw, "poll", POLL_KEYS, problems):
         return PollSettings()
     p = "poll."
-    _check_keys(raw, POLL_KEYS, p, problems)
     values: dict[str, Any] = {
         "min_interval": _duration(raw, "min_interval", p, problems, MIN_POLL_INTERVAL),
         "max_interval": _duration(raw, "max_interval", p, problems, MIN_POLL_INTERVAL),
@@ -331,11 +328,9 @@ def _poll(raw: Any, problems: Problems) -> PollSettings:
 
 
 def _retention(raw: Any, problems: Problems) -> RetentionSettings:
-    if not isinstance(raw, dict):
-        problems.add("retention", "expected a table [retention]")
+    if not _table(raw, "retention", RETENTION_KEYS, problems):
         return RetentionSettings()
     p = "retention."
-    _check_keys(raw, RETENTION_KEYS, p, problems)
     values = {key: _typed(raw, key, p, problems, "a number of days >= 0 (0 keeps everything)",
                           lambda v: _is_int(v) and v >= 0) for key in RETENTION_KEYS}
     return RetentionSettings(**{k: v for k, v in values.items() if v is not None})

@@ -7,7 +7,6 @@ configuration or an unusable store (the message says what to do).
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 

@@ -9,6 +9,7 @@ import click
 
 from newsd.config import load_settings
 from newsd.daemon.cli_context import AppContext, pass_app
+from newsd.daemon.dates import parse_stored
 from newsd.daemon.lock import holder
 from newsd.daemon.output import echo_json, render_table
 from newsd.daemon.service import Daemon
@@ -42,7 +43,7 @@ def _ago(moment: str | None, now: datetime) -> str:
     """'5m ago', 'in 2h' for a stored time; '-' for none."""
     if not moment:
         return "-"
-    delta = (datetime.fromisoformat(moment.replace("Z", "+00:00")) - now).total_seconds()
+    delta = (parse_stored(moment) - now).total_seconds()
     text = _span(abs(delta))
     return f"in {text}" if delta > 0 else f"{text} ago"
 

@@ -63,11 +63,15 @@ def clamp_future(published_at: str | None, fetched_at: str) -> str | None:
     return published_at
 
 
+def parse_stored(value: str) -> datetime:
+    """A time as the store writes it ("2025-06-10T06:00:00Z") as an aware datetime; ValueError if unreadable."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def seconds_between(earlier: str, later: str) -> float:
     """Seconds from one stored UTC time ("2025-06-10T06:00:00Z") to another; 0 if either is unreadable."""
     try:
-        start = datetime.fromisoformat(earlier.replace("Z", "+00:00"))
-        end = datetime.fromisoformat(later.replace("Z", "+00:00"))
+        start, end = parse_stored(earlier), parse_stored(later)
     except ValueError:
         return 0.0
     return (end - start).total_seconds()

@@ -18,13 +18,13 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any, Callable, Literal
 from urllib.parse import urlsplit
 
-from newsd.config import DedupSettings, Settings, SiteLearningSettings
-from newsd.daemon.dates import clamp_future, iso_utc, seconds_between
+from newsd.config import Settings
+from newsd.daemon.dates import clamp_future, iso_utc, parse_stored, seconds_between
 from newsd.daemon.schedule import FeedSchedule, Limits, PollFacts, after_poll, limits_of
 from newsd.daemon.errors import FeedError
 from newsd.daemon.extract import Document
@@ -39,7 +39,7 @@ from newsd.daemon.site_learning import learn_and_clean, without_learned
 from newsd.daemon.text import content_hash, looks_like_html, word_count
 from newsd.daemon.urls import DEFAULT_TRACKING, TrackingParams, canonical_url, same_site, site_of
 from newsd.storage import (ArticleRecord, FingerprintRecord, PageRecord, PollRecord, SourceRecord, Store,
-                           is_store_failure, pack_page)
+                           is_store_failure)
 from newsd.storage.store import utc_now
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,6 @@ REVISIT_AFTER_S = 3600
 
 
 FeedStatus = Literal["ok", "not_modified", "failed"]
-DEFAULT_LIMITS = Limits()
 
 
 @dataclass
@@ -221,42 +220,38 @@ class FeedLog(logging.LoggerAdapter):
 class Poller:
     """Polls feeds with one fetcher into one store."""
 
-    def __init__(self, store: Store, fetcher: Fetcher, work: Workers,
-                 clock: Callable[[], str] = utc_now, keep_html: bool = True,
-                 site_learning: SiteLearningSettings = SiteLearningSettings(),
-                 dedup: DedupSettings = DedupSettings(),
-                 limits_for: Callable[[str], Limits] = lambda url: DEFAULT_LIMITS,
-                 fetch_pages: bool = True, draw: Callable[[], float] = random.random, poll_batch: int = 256) -> None:
+    def __init__(self, store: Store, fetcher: Fetcher, work: Workers, settings: Settings,
+                 clock: Callable[[], str] = utc_now, draw: Callable[[], float] = random.random,
+                 poll_batch: int = 256) -> None:
         self.store = store
         self.fetcher = fetcher
-        self.work = work  # where parsing and extraction run, off the event loop
         self.clock = clock  # the time, as the store writes it; injected so tests can fix it
-        self.keep_html = keep_html
-        self.site_learning = site_learning
+        self.draw = draw  # random numbers in [0, 1) for the schedule's jitter
         # Canonical URLs being fetched right now, so two feeds carrying the
         # same new story in one run download it once.
         self._in_flight: dict[str, asyncio.Future[int | None]] = {}
-        self.dedup = dedup
-        self.tracking = DEFAULT_TRACKING.extended(dedup.tracking_params)
-        self.limits_for = limits_for  # a feed's polling limits, by its URL
         # robots.txt of each article site, fetched once a day per origin, through the same limits.
         self.robots = RobotsCache(partial(fetcher.get, accept=ROBOTS_ACCEPT), fetcher.settings.user_agent)
-        self.fetch_pages = fetch_pages  # off: store the feed's own text, download no page
-        self.draw = draw  # random numbers in [0, 1) for the schedule's jitter
         # Poll records wait here and are written many to a transaction: one commit
         # per feed would cap a warm poll (all 304) at a few thousand feeds a second.
         self._pending_polls: list[PollRecord] = []
         self.poll_batch = poll_batch
+        self.configure(work, settings)
 
     def configure(self, work: Workers, settings: Settings) -> None:
         """Take the config's settings (again, after a reload) and the workers built from them."""
-        self.work = work
+        self.work = work  # where parsing and extraction run, off the event loop
+        self.settings = settings
         self.keep_html = settings.storage.keep_html
         self.site_learning = settings.site_learning
         self.dedup = settings.dedup
         self.tracking = DEFAULT_TRACKING.extended(settings.dedup.tracking_params)
-        self.fetch_pages = settings.poll.fetch_pages
-        self.limits_for = lambda url: limits_of(settings.poll, settings.feed(url))
+        self.fetch_pages = settings.poll.fetch_pages  # off: store the feed's own text, download no page
+
+    def limits_for(self, feed_row: dict) -> Limits:
+        """A feed's polling limits; the config still names a moved feed by its old URL."""
+        configured_as = feed_row.get("moved_from") or feed_row["url"]
+        return limits_of(self.settings.poll, self.settings.feed(configured_as))
 
     async def poll(self, feed_row: dict) -> FeedOutcome:
         """Poll one feed, store its new articles and schedule its next poll.
@@ -352,20 +347,20 @@ class Poller:
 
     def postpone(self, feed_row: dict, error: str) -> None:
         """After a bug in a feed's poll: try it again after its default interval, not at once and forever."""
-        limits = self.limits_for(feed_row.get("moved_from") or feed_row["url"])
-        until = parse_time(self.clock()) + timedelta(seconds=limits.default_interval_s)
+        limits = self.limits_for(feed_row)
+        until = parse_stored(self.clock()) + timedelta(seconds=limits.default_interval_s)
         self.store.postpone_feed(feed_row["id"], iso_utc(until), error)
 
     def _schedule(self, feed_row: dict, result: FetchResult, feed: Feed | None, outcome: FeedOutcome,
                   started_at: str) -> FeedSchedule:
         """The feed's schedule after this poll (``newsd.daemon.schedule``)."""
-        now = parse_time(started_at)
+        now = parse_stored(started_at)
         facts = PollFacts(
             now=now,
             ok=outcome.status != "failed",
             status=result.status,
             error=outcome.error,
-            entry_dates=tuple(parse_time(e.published_at) for e in feed.entries if e.published_at) if feed else (),
+            entry_dates=tuple(parse_stored(e.published_at) for e in feed.entries if e.published_at) if feed else (),
             new_entries=outcome.articles_new,
             max_age_s=result.max_age,
             expires_at=result.expires_at(),
@@ -373,9 +368,8 @@ class Poller:
             feed_ttl_s=feed.ttl_s if feed else None,
         )
         previous = stored_schedule(feed_row)
-        last_polled = parse_time(feed_row["last_polled_at"]) if feed_row.get("last_polled_at") else None
-        configured_as = feed_row.get("moved_from") or feed_row["url"]  # the config still names a moved feed by its old URL
-        return after_poll(previous, facts, self.limits_for(configured_as), self.draw(), last_polled)
+        last_polled = parse_stored(feed_row["last_polled_at"]) if feed_row.get("last_polled_at") else None
+        return after_poll(previous, facts, self.limits_for(feed_row), self.draw(), last_polled)
 
     def _follow_permanent_redirect(self, feed_row: dict, result: FetchResult, outcome: FeedOutcome,
                                    feed_log: FeedLog) -> None:
@@ -620,18 +614,6 @@ class Poller:
         return FetchedPage(document, page.final_url, None, kept)
 
 
-def make_poller(store: Store, fetcher: Fetcher, work: Workers, settings: Settings) -> Poller:
-    """A poller configured by ``settings``: the one ``newsd fetch`` and ``newsd run`` both use."""
-    poller = Poller(store, fetcher, work)
-    poller.configure(work, settings)
-    return poller
-
-
-def parse_time(value: str) -> datetime:
-    """A time as the store writes it ("2025-06-10T06:00:00Z") as an aware datetime."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def stored_schedule(feed_row: dict) -> FeedSchedule | None:
     """The schedule the store holds for a feed; None for a feed never scheduled."""
     if feed_row.get("interval_s") is None:
@@ -639,12 +621,12 @@ def stored_schedule(feed_row: dict) -> FeedSchedule | None:
     return FeedSchedule(
         interval_s=feed_row["interval_s"],
         # NULL when made due by hand (feeds enable): any time will do, after_poll does not read it
-        next_poll_at=parse_time(feed_row["next_poll_at"] or feed_row["created_at"]),
+        next_poll_at=parse_stored(feed_row["next_poll_at"] or feed_row["created_at"]),
         error_count=feed_row["error_count"],
-        failing_since=parse_time(feed_row["failing_since"]) if feed_row["failing_since"] else None,
+        failing_since=parse_stored(feed_row["failing_since"]) if feed_row["failing_since"] else None,
         disabled_reason=feed_row["disabled_reason"],
         published_gap_s=feed_row["published_gap_s"],
-        newest_entry_at=parse_time(feed_row["newest_entry_at"]) if feed_row["newest_entry_at"] else None,
+        newest_entry_at=parse_stored(feed_row["newest_entry_at"]) if feed_row["newest_entry_at"] else None,
     )
 
 
@@ -657,7 +639,7 @@ async def fetch_feeds(
     slots = asyncio.Semaphore(settings.poll.feeds_in_flight)
     with Workers(settings, settings.poll.workers) as work:
         async with Fetcher(settings.http) as fetcher:
-            poller = make_poller(store, fetcher, work, settings)
+            poller = Poller(store, fetcher, work, settings)
 
             async def poll_one(row: dict) -> None:
                 async with slots:

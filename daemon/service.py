@@ -27,19 +27,21 @@ import signal
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Callable, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from newsd.config import ConfigError, Settings
 from newsd.daemon.fetcher import Fetcher
 from newsd.daemon.notify import Notifier
-from newsd.daemon.pipeline import FeedOutcome, Poller, make_poller, poll_safely, use_resolver_threads
+from newsd.daemon.dates import iso_utc
+from newsd.daemon.pipeline import FeedOutcome, Poller, poll_safely, use_resolver_threads
 from newsd.daemon.workers import Workers
 from newsd.storage import Store, is_store_failure
 from newsd.storage.store import utc_now
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DISPATCH_EVERY_S = 1.0
 # Stopping: running polls get this long to finish before they are cancelled,
@@ -91,7 +93,7 @@ class Daemon:
         self._work = Workers(self.settings, self.settings.poll.workers)
         try:
             async with Fetcher(self.settings.http) as fetcher:
-                self._poller = make_poller(self.store, fetcher, self._work, self.settings)
+                self._poller = Poller(self.store, fetcher, self._work, self.settings)
                 scheduler = self._scheduler(loop)
                 scheduler.start()
                 active = sum(1 for row in self.store.feeds(enabled_only=True) if not row["disabled_reason"])
@@ -117,18 +119,15 @@ class Daemon:
                                      job_defaults={"misfire_grace_time": None, "coalesce": True})
         now = datetime.now(timezone.utc)
         # Coroutine jobs run on the loop itself: the store is only ever touched from this one thread.
-        scheduler.add_job(self._dispatch, "interval", seconds=DISPATCH_EVERY_S, next_run_time=now, id="dispatch",
-                          max_instances=1, coalesce=True)
-        scheduler.add_job(self._checkpoint, "interval", seconds=CHECKPOINT_EVERY.total_seconds(), id="checkpoint",
-                          coalesce=True)
-        scheduler.add_job(self._optimize, "interval", seconds=OPTIMIZE_EVERY.total_seconds(), id="optimize",
-                          coalesce=True)
-        scheduler.add_job(self._purge, "interval", seconds=PURGE_EVERY.total_seconds(), id="purge", coalesce=True,
+        scheduler.add_job(self._dispatch, "interval", seconds=DISPATCH_EVERY_S, next_run_time=now, id="dispatch")
+        scheduler.add_job(self._checkpoint, "interval", seconds=CHECKPOINT_EVERY.total_seconds(), id="checkpoint")
+        scheduler.add_job(self._optimize, "interval", seconds=OPTIMIZE_EVERY.total_seconds(), id="optimize")
+        scheduler.add_job(self._purge, "interval", seconds=PURGE_EVERY.total_seconds(), id="purge",
                           next_run_time=now + timedelta(minutes=1))
-        scheduler.add_job(self._report, "interval", seconds=STATUS_EVERY.total_seconds(), id="status", coalesce=True)
+        scheduler.add_job(self._report, "interval", seconds=STATUS_EVERY.total_seconds(), id="status")
         if self.notifier.watchdog_s:
             scheduler.add_job(self._keepalive, "interval", seconds=self.notifier.watchdog_s, id="watchdog",
-                              next_run_time=now, coalesce=True)
+                              next_run_time=now)
         return scheduler
 
     def stop(self, why: str = "asked to") -> None:
@@ -217,11 +216,11 @@ class Daemon:
             self._store_failure(exc)
             return
         self._count(task.result())
-        # Keep the pipe full while a backlog lasts, without a query per finished poll.
-        if self._more_due and len(self._tasks) <= self.settings.poll.feeds_in_flight // 2:
+        # Keep the pipe full while a backlog lasts, without a query per finished poll;
+        # and once idle, write the last records now rather than at the next tick.
+        backlog = self._more_due and len(self._tasks) <= self.settings.poll.feeds_in_flight // 2
+        if backlog or not self._tasks:
             self._fill()
-        elif not self._tasks:
-            self._fill()  # idle: write the last records now, not at the next tick
 
     def _count(self, outcome: FeedOutcome) -> None:
         self.counters.polls += 1
@@ -256,21 +255,21 @@ class Daemon:
         retention = self.settings.retention
         now = datetime.now(timezone.utc)
         if retention.fetch_log_days:
-            before = _iso(now - timedelta(days=retention.fetch_log_days))
+            before = iso_utc(now - timedelta(days=retention.fetch_log_days))
             self._maintain("poll log purge", lambda: self.store.purge_fetch_log(before))
         if retention.articles_days:
-            before = _iso(now - timedelta(days=retention.articles_days))
+            before = iso_utc(now - timedelta(days=retention.articles_days))
             total = 0
             while not self._stop.is_set():
                 deleted = self._maintain("article purge", lambda: self.store.purge_articles(before), quiet=True)
                 if not deleted:
                     break
-                total += int(deleted)  # type: ignore[call-overload]
+                total += deleted
                 await asyncio.sleep(0)  # short transactions, and polls go on between them
             if total:
                 log.info("article purge: %d articles fetched before %s deleted", total, before)
 
-    def _maintain(self, what: str, job: Callable[[], object], quiet: bool = False) -> object:
+    def _maintain(self, what: str, job: Callable[[], T], quiet: bool = False) -> T | None:
         """Run one maintenance step; a store failure stops the daemon, like one in a poll."""
         started = time.monotonic()
         try:
@@ -306,7 +305,3 @@ class Daemon:
         c = self.counters
         return (f"{len(self._tasks)} polls running; since start {c.polls} polls ({c.not_modified} not modified, "
                 f"{c.failed} failed), {c.articles_new} new articles")
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

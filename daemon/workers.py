@@ -34,14 +34,17 @@ from newsd.storage import PageRecord, pack_page
 
 log = logging.getLogger(__name__)
 
-# The settings of this worker (process or thread), set by ``start``.
+# The settings of this worker (process or thread), and the query parameters
+# a link's identity ignores, both set by ``start``.
 _settings: Settings | None = None
+_tracking = DEFAULT_TRACKING
 
 
 def start(settings: Settings) -> None:
     """Initialise a worker with the run's settings."""
-    global _settings
+    global _settings, _tracking
     _settings = settings
+    _tracking = DEFAULT_TRACKING.extended(settings.dedup.tracking_params)
 
 
 def start_process(settings: Settings) -> None:
@@ -62,8 +65,8 @@ def _current() -> Settings:
 
 def parse(body: bytes, headers: Mapping[str, str], url: str) -> Feed:
     """A feed document's entries (``newsd.daemon.feed.parse_feed``); raises FeedError for a broken one."""
-    tracking = DEFAULT_TRACKING.extended(_current().dedup.tracking_params)
-    return parse_feed(body, dict(headers), url, tracking)
+    _current()  # started, so _tracking is this run's
+    return parse_feed(body, dict(headers), url, _tracking)
 
 
 def extract_page(feed_url: str | None, page_url: str | None, body: bytes) -> Document:

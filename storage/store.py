@@ -568,13 +568,7 @@ class Store:
         """Up to ``limit`` active feeds due at ``now``, the most overdue first (never-polled feeds before all)."""
         sql = (f"SELECT * FROM feeds WHERE {self._ACTIVE} AND (next_poll_at IS NULL OR next_poll_at <= ?)"
                " ORDER BY next_poll_at IS NOT NULL, next_poll_at, id LIMIT ?")
-        return [dict(row) for row in self._rows(sql, [now, limit])]
-
-    def _rows(self, sql: str, params: list[object]) -> Iterator[dict]:
-        cursor = self.db.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        for values in cursor:
-            yield dict(zip(names, values))
+        return list(self.db.query(sql, [now, limit]))
 
     def move_feed(self, feed_id: int, new_url: str) -> bool:
         """Give a feed the URL a permanent redirect named; False (nothing changed) when another feed has it."""
@@ -608,13 +602,9 @@ class Store:
                 "SELECT id FROM articles WHERE fetched_at < ? ORDER BY fetched_at LIMIT ?", [before, limit])]
             if not ids:
                 return 0
-            marks = ",".join("?" * len(ids))
-            # lsh_bands has no foreign key (see migration 3): its rows go by the fingerprints' band keys.
-            for article_id, band_keys in self.db.execute(
-                    f"SELECT article_id, band_keys FROM article_fingerprints WHERE article_id IN ({marks})", ids).fetchall():
-                self.db.conn.executemany("DELETE FROM lsh_bands WHERE key = ? AND article_id = ?",
-                                         [(key, article_id) for key in _unpack_keys(band_keys)])
-            self.db.execute(f"DELETE FROM articles WHERE id IN ({marks})", ids)
+            for article_id in ids:
+                self.set_fingerprint(article_id, None)  # lsh_bands has no foreign key (see migration 3)
+            self.db.execute(f"DELETE FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids)
         return len(ids)
 
     def checkpoint(self) -> tuple[int, int]:
