@@ -14,11 +14,14 @@ BLOCK_TAGS = frozenset(
     "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 "
     "header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
 )
-SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
+# Elements whose content is code or fallback markup, never text a reader sees.
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object", "title"})
 _PARAGRAPH_BREAK = "\n\n"
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_TAG = re.compile(r"</?(?:" + "|".join(sorted(BLOCK_TAGS)) + r")\b[^>]*>", re.IGNORECASE)
-_SKIPPED_BLOCKS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SKIPPED_BLOCKS = re.compile(r"<(" + "|".join(sorted(SKIP_TAGS)) + r")\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# libxml2 stops nesting at about 255 levels; a fragment with fewer tags cannot reach it.
+_DEPTH_LIMIT_TAGS = 255
 # huge_tree lifts libxml2's nesting limit, which otherwise drops text below ~255 levels.
 _PARSER = lxml_html.HTMLParser(huge_tree=True)
 
@@ -70,6 +73,8 @@ def html_to_text(fragment: str | None) -> str:
     paragraphs = [" ".join(p.split()) for p in "".join(parts).split(_PARAGRAPH_BREAK)]
     text = join_paragraphs(paragraphs)
     # libxml2 drops text nested past its depth limit; never lose words to that.
+    if fragment.count("<") < _DEPTH_LIMIT_TAGS:
+        return text
     stripped = _strip_tags(fragment)
     if word_count(text) * 2 < word_count(stripped):
         return stripped
