@@ -49,9 +49,14 @@ class StoryMatch:
     similarity: float  # 1.0 for the same text, else the estimated shingle similarity
 
 
+def can_match_near(text: str, settings: DedupSettings) -> bool:
+    """Whether a text is long enough to be matched by its fingerprint, and so to be an identity on its own."""
+    return word_count(text) >= settings.min_words
+
+
 def fingerprint_of(text: str, settings: DedupSettings) -> FingerprintRecord | None:
     """The text's fingerprint for near lookup; None for a text too short to match near."""
-    if word_count(text) < settings.min_words:
+    if not can_match_near(text, settings):
         return None
     signature = fp.signature(text)
     if not signature:
@@ -67,12 +72,24 @@ def find_story(store: Store, title: str | None, text: str, content_hash: str,
     ``itself``: the text's own article id, when it is stored already (a rebuild).
     ``url``: where the text was found; a stored story of the same site must match more closely.
     """
+    copy = find_copy(store, title, text, content_hash, settings, itself)
+    if copy is not None or fingerprint is None:
+        return copy
+    return find_near(store, text, fingerprint, settings, itself, url)
+
+
+def find_copy(store: Store, title: str | None, text: str, content_hash: str, settings: DedupSettings,
+              itself: int | None = None) -> StoryMatch | None:
+    """Step 1: the stored story with the same folded text (a short one must come with the same title too)."""
     # a short text is no identity on its own: it must come with the same title
-    exact = store.article_id_for_hash(content_hash, None if fingerprint is not None else (title or ""))
-    if exact is not None and exact != itself:
-        return StoryMatch(exact, 1.0)
-    if fingerprint is None:
-        return None
+    same_title = None if can_match_near(text, settings) else (title or "")
+    exact = store.article_id_for_hash(content_hash, same_title)
+    return StoryMatch(exact, 1.0) if exact is not None and exact != itself else None
+
+
+def find_near(store: Store, text: str, fingerprint: FingerprintRecord, settings: DedupSettings,
+              itself: int | None = None, url: str | None = None) -> StoryMatch | None:
+    """Steps 2 and 3: the stored story this text is a near copy of, whose facts agree with it."""
     signature = fp.unpack(fingerprint.signature)
     candidates = store.near_candidates(fingerprint.band_keys, MAX_CANDIDATES)
     texts = store.story_texts(article_id for article_id, _ in candidates)

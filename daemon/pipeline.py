@@ -12,6 +12,7 @@ Failures are values: a bad feed or page is recorded and the run goes on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import random
@@ -20,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from functools import partial
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 from urllib.parse import urlsplit
 
 from newsd.config import Settings
@@ -33,7 +34,7 @@ from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
 from newsd.daemon.workers import Workers
 from newsd.daemon.netguard import refusal_reason
 from newsd.daemon.robots import RobotsCache
-from newsd.daemon.dedup import StoryMatch, find_story, fingerprint_of, is_fuller
+from newsd.daemon.dedup import StoryMatch, can_match_near, find_copy, find_near, fingerprint_of, is_fuller
 from newsd.daemon.story_facts import same_story
 from newsd.daemon.site_learning import learn_and_clean, without_learned
 from newsd.daemon.text import content_hash, looks_like_html, word_count
@@ -49,6 +50,9 @@ ROBOTS_ACCEPT = "text/plain, */*;q=0.5"
 # A new feed entry for a stored URL (a changed GUID, another feed) fetches the
 # page again to look for an update, unless the text is younger than this.
 REVISIT_AFTER_S = 3600
+# A poll's writes (one short transaction per new entry) are committed together about this often:
+# a commit costs more than an entry's rows. A crash loses at most this much, and the next poll redoes it.
+GROUP_COMMIT_S = 0.1
 
 
 FeedStatus = Literal["ok", "not_modified", "failed"]
@@ -344,6 +348,7 @@ class Poller:
         except BaseException:
             self._pending_polls = pending + self._pending_polls  # kept for the next flush
             raise
+        self.store.commit_group()
 
     def postpone(self, feed_row: dict, error: str) -> None:
         """After a bug in a feed's poll: try it again after its default interval, not at once and forever."""
@@ -456,7 +461,8 @@ class Poller:
                                                                 "fetch_pages is off; nothing stored")
                 problem = fetched.problem or "no text"
                 return EntryOutcome(stored=False, page_error=f"{entry.link}: {problem}; nothing stored, will retry")
-            article, article_id, created = self._add_article(entry, fetched, url, seen_at, source, article)
+            fingerprint = await self._prepared_fingerprint(article)
+            article, article_id, created = self._add_article(entry, fetched, url, seen_at, source, article, fingerprint)
             future.set_result(article_id)
             if created:
                 log.info("stored article %d: %s (%d words from the %s) %s", article_id, article.title or "(no title)",
@@ -527,13 +533,25 @@ class Poller:
                                              fetched.kept)
         log.info("%s: text changed, stored as revision %d of article %d", entry.link, revision, article_id)
 
+    async def _prepared_fingerprint(self, article: ArticleRecord) -> FingerprintRecord | None:
+        """The article's fingerprint, hashed by a worker off the event loop; None when it needs none.
+
+        An exact copy of a stored story needs none (the cheap lookup finds it),
+        nor does a text too short to be matched near.
+        """
+        if not can_match_near(article.text, self.dedup) or self.store.article_id_for_hash(article.content_hash):
+            return None
+        return await self.work.fingerprint(article.text)
+
     def _add_article(self, entry: Entry, fetched: FetchedPage, url: str | None, fetched_at: str,
-                     source: SourceRecord, article: ArticleRecord) -> tuple[ArticleRecord, int, bool]:
+                     source: SourceRecord, article: ArticleRecord,
+                     fingerprint: FingerprintRecord | None) -> tuple[ArticleRecord, int, bool]:
         """Store a new article with its page, learning its site's boilerplate first.
 
         One transaction, with no await inside: the paragraphs are counted only
         when the article is really new (not another source of a stored one),
         and the article that makes a paragraph boilerplate already loses it.
+        ``fingerprint``: the text's, when a worker made it already.
         """
         with self.store.transaction():
             existing = self.store.article_id_for_url(url) if url else None
@@ -547,9 +565,11 @@ class Poller:
             if existing is not None:
                 self.store.add_source(existing, source, 1.0)
                 return article, existing, False
-            fingerprint = fingerprint_of(article.text, self.dedup)
-            match = find_story(self.store, article.title, article.text, article.content_hash, fingerprint, self.dedup,
-                               url=url)
+            match = find_copy(self.store, article.title, article.text, article.content_hash, self.dedup)
+            if match is None:
+                # the copy that made the fingerprint look unneeded may be gone by now
+                fingerprint = fingerprint or fingerprint_of(article.text, self.dedup)
+                match = find_near(self.store, article.text, fingerprint, self.dedup, url=url) if fingerprint else None
             if match is not None:
                 self._keep_the_fuller_text(match, article, fingerprint, fetched, fetched_at)
                 self.store.add_source(match.article_id, source, match.similarity)
@@ -575,6 +595,7 @@ class Poller:
         """A teaser stored first gives way to the full story that arrives later (kept as a revision)."""
         stored = self.store.story(match.article_id)
         if stored is not None and is_fuller(article.text, stored.text):
+            fingerprint = fingerprint or fingerprint_of(article.text, self.dedup)
             self.store.revise_article(match.article_id, article, fingerprint, at, fetched.kept)
 
     async def _fetch_document(self, entry: Entry, feed_url: str, local_feed: bool) -> FetchedPage:
@@ -637,7 +658,7 @@ async def fetch_feeds(
     started = time.monotonic()
     summary = RunSummary()
     slots = asyncio.Semaphore(settings.poll.feeds_in_flight)
-    with Workers(settings, settings.poll.workers) as work:
+    with Workers(settings, settings.poll.workers) as work, grouped_commits(store):
         async with Fetcher(settings.http) as fetcher:
             poller = Poller(store, fetcher, work, settings)
 
@@ -656,6 +677,16 @@ async def fetch_feeds(
     summary.duration_s = time.monotonic() - started
     log.info("fetch: %s", summary.line())
     return summary
+
+
+@contextlib.contextmanager
+def grouped_commits(store: Store) -> Iterator[None]:
+    """Commit the poll's many short transactions together, about every GROUP_COMMIT_S (``Store.group_commits``)."""
+    store.group_commits(GROUP_COMMIT_S)
+    try:
+        yield
+    finally:
+        store.group_commits(None)
 
 
 async def poll_safely(poller: Poller, row: dict) -> FeedOutcome:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -35,7 +36,7 @@ from newsd.config import ConfigError, Settings
 from newsd.daemon.fetcher import Fetcher
 from newsd.daemon.notify import Notifier
 from newsd.daemon.dates import iso_utc
-from newsd.daemon.pipeline import FeedOutcome, Poller, poll_safely, use_resolver_threads
+from newsd.daemon.pipeline import GROUP_COMMIT_S, FeedOutcome, Poller, poll_safely, use_resolver_threads
 from newsd.daemon.workers import Workers
 from newsd.storage import Store, is_store_failure
 from newsd.storage.store import utc_now
@@ -91,6 +92,7 @@ class Daemon:
             loop.add_signal_handler(signum, self.stop, signal.Signals(signum).name)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         self._work = Workers(self.settings, self.settings.poll.workers)
+        self.store.group_commits(GROUP_COMMIT_S)
         try:
             async with Fetcher(self.settings.http) as fetcher:
                 self._poller = Poller(self.store, fetcher, self._work, self.settings)
@@ -109,8 +111,17 @@ class Daemon:
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
             self._work.close()
+            self._commit_last()
         log.info("newsd run: stopped (%s)", self.status_line())
         return self.exit_code
+
+    def _commit_last(self) -> None:
+        """Commit the last group of writes and go back to a commit per transaction."""
+        try:
+            self.store.group_commits(None)
+        except sqlite3.Error as exc:
+            log.critical("the store failed: %s; the last writes are lost, the next poll redoes them", exc)
+            self.exit_code = 1
 
     def _scheduler(self, loop: asyncio.AbstractEventLoop) -> AsyncIOScheduler:
         # A job late by more than the default 1 s would be skipped: a skipped
@@ -273,6 +284,7 @@ class Daemon:
         """Run one maintenance step; a store failure stops the daemon, like one in a poll."""
         started = time.monotonic()
         try:
+            self.store.commit_group()  # the polls' writes first: a checkpoint or purge works on committed pages
             result = job()
         except Exception as exc:
             if is_store_failure(exc):

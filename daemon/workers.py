@@ -27,10 +27,11 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Mapping
 
 from newsd.config import Settings
+from newsd.daemon.dedup import fingerprint_of
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.feed import Feed, parse_feed
 from newsd.daemon.urls import DEFAULT_TRACKING
-from newsd.storage import PageRecord, pack_page
+from newsd.storage import FingerprintRecord, PageRecord, pack_page
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,11 @@ def extract_page(feed_url: str | None, page_url: str | None, body: bytes) -> Doc
     return extract(body, page_url, rules=ruleset.rules, disabled=ruleset.disabled)
 
 
+def fingerprint(text: str) -> FingerprintRecord | None:
+    """A text's dedup fingerprint (``newsd.daemon.dedup.fingerprint_of``): a millisecond or two of hashing."""
+    return fingerprint_of(text, _current().dedup)
+
+
 def default_processes() -> int:
     """One worker process per core this process may use."""
     try:
@@ -108,6 +114,9 @@ class Workers:
 
     async def extract(self, feed_url: str | None, page_url: str | None, body: bytes) -> Document:
         return await self._run(extract_page, feed_url, page_url, body)
+
+    async def fingerprint(self, text: str) -> FingerprintRecord | None:
+        return await self._run(fingerprint, text)
 
     async def pack(self, url: str, body: bytes, fetched_at: str) -> PageRecord:
         return await self._run(pack_page, url, body, fetched_at)

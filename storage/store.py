@@ -13,6 +13,7 @@ import itertools
 import json
 import sqlite3
 import struct
+import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -176,9 +177,35 @@ class Store:
         self.db = db
         self.path = path
         self._savepoints = itertools.count(1)
+        # Group commit (``group_commits``): transactions become savepoints of one
+        # open transaction, committed once it is this old.
+        self._group_s: float | None = None
+        self._group_began = 0.0
+        self._depth = 0  # transactions open in this one
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.commit_group()
+        finally:
+            self.db.close()
+
+    def group_commits(self, seconds: float | None) -> None:
+        """Commit at most every ``seconds`` (None: every transaction commits at once, the default).
+
+        A poll of many new entries writes one short transaction per entry, and
+        each commit costs more than the entry's rows. Grouped, each transaction
+        is a savepoint of one transaction that lasts about ``seconds``: a failed
+        one still rolls back alone. The owner calls ``commit_group`` whenever it
+        goes idle, so the write lock is never held while nothing is written.
+        """
+        if seconds is None:
+            self.commit_group()
+        self._group_s = seconds
+
+    def commit_group(self) -> None:
+        """Commit the open group of transactions, if there is one."""
+        if self._group_s is not None and self.db.conn.in_transaction:
+            self.db.conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -189,9 +216,13 @@ class Store:
         another process wrote in between, and busy_timeout cannot help.
         """
         conn = self.db.conn
+        if self._group_s is not None and not conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+            self._group_began = time.monotonic()
         if conn.in_transaction:
             name = f"sp{next(self._savepoints)}"
             conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
             try:
                 yield
             except BaseException:
@@ -201,7 +232,11 @@ class Store:
                     conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
                     conn.execute(f"RELEASE SAVEPOINT {name}")
                 raise
+            finally:
+                self._depth -= 1
             conn.execute(f"RELEASE SAVEPOINT {name}")
+            if self._depth == 0 and self._group_s is not None and time.monotonic() - self._group_began >= self._group_s:
+                self.commit_group()
             return
         conn.execute("BEGIN IMMEDIATE")
         try:

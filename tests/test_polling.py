@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import STORY, Response, article_html, rss
+from conftest import OTHER_STORIES, STORY, Response, article_html, rss
 from newsd.config import DedupSettings, HttpSettings, Settings, StorageSettings
 from newsd.daemon.dedup import fingerprint_of
 from newsd.config.validate import parse_duration
@@ -291,3 +291,27 @@ def test_a_feed_max_interval_below_the_global_minimum_is_an_error(tmp_path, run_
     config.write_text('[[feeds]]\nurl = "https://e.org/rss"\nmax_interval = "5m"\n')
     result = run_cli("--config", str(config), "config", "check")
     assert result.exit_code == 2 and "feeds[0].max_interval: 300 s is below [poll] min_interval (600 s)" in result.output
+
+
+def test_an_exact_copy_needs_no_fingerprint_and_a_new_story_gets_one_from_a_worker(server, write_config, run_cli,
+                                                                                  tmp_path, monkeypatch):
+    """The cold poll's hashing runs in the workers, and not at all for a text the store already holds."""
+    from newsd.daemon import workers
+
+    hashed: list[str] = []
+    real = workers.fingerprint
+    monkeypatch.setattr(workers, "fingerprint", lambda text: hashed.append(text) or real(text))
+    story, other = "\n\n".join(STORY), "\n\n".join(OTHER_STORIES[0])
+    items = [{"title": "Lanes", "guid": "a", "link": server.url("/a"), "description": story}]
+    server.routes["/feed.xml"] = lambda request: Response(rss(items), headers=FEED_HEADERS)
+    config = write_config(server.url("/feed.xml"), extra="[poll]\nworkers = 0\nfetch_pages = false\n")
+    assert fetch_json(run_cli, config)["articles_new"] == 1
+    assert len(hashed) == 1
+    items[:] = [{"title": "Lanes (copy)", "guid": "a2", "link": server.url("/copy-of-a"), "description": story},
+                {"title": "Tram", "guid": "b", "link": server.url("/b"), "description": other}]
+    assert fetch_json(run_cli, config)["articles_new"] == 1
+    assert hashed[1:] == [other]  # the new story was hashed; its copy was not
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT count(*) FROM articles") == [(2,)]
+    assert rows(db, "SELECT count(*) FROM article_fingerprints") == [(2,)]
+    assert rows(db, "SELECT count(*) FROM article_sources") == [(3,)]

@@ -587,3 +587,65 @@ def test_update_articles_rewrites_content_and_the_search_index(store, feed_id):
     assert (row["url"], row["fetched_at"]) == ("https://e.com/a", NOW)  # identity and history stay
     assert queries.search(store.db, "zeppelinhangar") == []
     assert [r["id"] for r in queries.search(store.db, "hangar")] == [article_id]
+
+
+# -- group commit -------------------------------------------------------------------------
+
+
+def other_connection_count(store: Store) -> int:
+    """How many articles another process would see: only what is committed."""
+    with sqlite3.connect(store.path) as other:
+        return other.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+def test_grouped_transactions_commit_together_after_the_interval(store, feed_id, monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr("newsd.storage.store.time.monotonic", lambda: clock[0])
+    store.group_commits(0.1)
+    store.add_article(article("https://e.com/1"), source(feed_id, "1", "https://e.com/1"), None)
+    store.add_article(article("https://e.com/2", "Second text."), source(feed_id, "2", "https://e.com/2"), None)
+    assert other_connection_count(store) == 0  # not committed yet: one commit for the group
+    clock[0] += 0.2
+    store.add_article(article("https://e.com/3", "Third text."), source(feed_id, "3", "https://e.com/3"), None)
+    assert other_connection_count(store) == 3
+    assert not store.db.conn.in_transaction
+
+
+def test_a_failed_transaction_in_a_group_rolls_back_alone(store, feed_id):
+    store.group_commits(60)
+    store.add_article(article("https://e.com/1"), source(feed_id, "1", "https://e.com/1"), None)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.add_article(article("https://e.com/2", "Second text."), source(feed_id, "2", "https://e.com/2"), None)
+            raise RuntimeError("a bug in the middle of storing an entry")
+    store.commit_group()
+    assert other_connection_count(store) == 1
+    assert store.article_id_for_url("https://e.com/2") is None
+
+
+def test_a_nested_transaction_never_commits_its_group_half_way(store, feed_id, monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr("newsd.storage.store.time.monotonic", lambda: clock[0])
+    store.group_commits(0.1)
+    with store.transaction():
+        clock[0] += 1  # the group is old enough, but the outer transaction is still open
+        with store.transaction():
+            store.add_article(article("https://e.com/1"), source(feed_id, "1", "https://e.com/1"), None)
+        assert store.db.conn.in_transaction
+        store.add_article(article("https://e.com/2", "Second text."), source(feed_id, "2", "https://e.com/2"), None)
+    assert other_connection_count(store) == 2
+
+
+def test_ending_the_group_and_closing_commit_what_is_pending(tmp_path):
+    path = tmp_path / "newsd.db"
+    store = open_store(path)
+    feed = store.upsert_feed("https://e.com/rss", "E", [], True, origin="cli")["id"]
+    store.group_commits(60)
+    store.add_article(article("https://e.com/1"), source(feed, "1", "https://e.com/1"), None)
+    store.group_commits(None)
+    assert other_connection_count(store) == 1
+    store.group_commits(60)
+    store.add_article(article("https://e.com/2", "Second text."), source(feed, "2", "https://e.com/2"), None)
+    store.close()
+    with open_store(path) as reopened:
+        assert reopened.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
