@@ -13,6 +13,7 @@ from newsd.config.validate import normalise_feed_url
 from newsd.daemon.cli_context import AppContext, FatalError, pass_app
 from newsd.daemon.extract import Document, extract
 from newsd.daemon.fetcher import HTML_ACCEPT, Fetcher
+from newsd.daemon.netguard import trusting
 from newsd.daemon.output import echo_json
 from newsd.daemon.pipeline import page_problem
 from newsd.daemon.site_learning import learned_paragraphs, paragraph_keys, remove_site_boilerplate
@@ -42,8 +43,8 @@ def _download(app: AppContext, url: str) -> tuple[bytes, str]:
 
     async def get() -> tuple[bytes, str]:
         async with Fetcher(app.settings.http) as fetcher:
-            fetcher.allow_host(url)  # the user asked for this page, wherever it lives
-            page = await fetcher.get(url, accept=HTML_ACCEPT)
+            with trusting(url):  # the user asked for this page, wherever it lives
+                page = await fetcher.get(url, accept=HTML_ACCEPT)
         problem = page_problem(page)
         if problem is not None:
             raise FatalError(f"{url}: {problem}")

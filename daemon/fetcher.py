@@ -157,14 +157,9 @@ class Fetcher:
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         # When each host may see its next request start (event loop time).
         self._host_next_start: dict[str, float] = {}
-        # Names resolving to private addresses are refused, but for the feeds' own hosts.
+        # Names resolving to private addresses are refused, but for the host of the
+        # current netguard.trusting block (the polled feed's own).
         self._guard = GuardedResolver(allow_private=settings.allow_private)
-
-    def allow_host(self, url: str) -> None:
-        """Let ``url``'s host resolve to a private address: a feed the user configured may live on the intranet."""
-        host = urlsplit(url).hostname
-        if host and not self._guard.is_allowed_host(host):  # a set lookup per poll, not a new set
-            self._guard.allow_hosts([host])
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         host = (urlsplit(url).hostname or "").lower()
@@ -192,7 +187,7 @@ class Fetcher:
         connector = aiohttp.TCPConnector(
             limit=self.settings.max_connections,
             limit_per_host=self.settings.max_per_host,
-            ttl_dns_cache=300,
+            use_dns_cache=False,  # the guard keeps its own: aiohttp's would answer without asking it
             resolver=self._guard,
         )
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=min(self.settings.timeout, 10))  # total: see get()

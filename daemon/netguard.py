@@ -5,22 +5,32 @@ point it at 127.0.0.1, the router or a cloud metadata service. The rule: a
 feed's links may reach a private address only on the feed's own host, unless
 the config allows private addresses (``[http] allow_private``).
 
-Two checks, because aiohttp resolves names but never IP literals:
+Which host is trusted is decided per request, from the feed being polled
+(``trusting``, a context variable set for the poll's task and inherited by
+the tasks it starts): a link from feed A never reaches feed B's intranet host.
+
+Three checks, because aiohttp resolves names but never IP literals, and
+reuses a kept-alive connection without resolving again:
 
 - ``refusal_reason`` judges a URL without DNS: IP literals and "localhost" names;
 - ``GuardedResolver`` wraps aiohttp's resolver and refuses a name that resolves
   to a private address, at connect time, so the address checked is the
-  address connected to (no time-of-check/time-of-use gap). Its ``middleware``
-  applies the literal check to every request and redirect hop of a session.
+  address connected to (no time-of-check/time-of-use gap);
+- its ``middleware`` checks every request and redirect hop of a session: the
+  literal check, and the name's addresses (from the resolver's cache), so a
+  pooled connection opened for a trusted request is no way in for another.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import re
 import socket
-from typing import Iterable
+import time
+from contextvars import ContextVar
+from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
@@ -39,6 +49,31 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # Legacy IPv4 spellings that inet_aton accepts: 127.1, 0x7f.0.0.1, 2130706433, 0177.0.0.1.
 _LEGACY_IPV4 = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}$", re.IGNORECASE)
+
+
+# The one host the current request may find at a private address: the polled
+# feed's own (the user configured it; it may live on the intranet). Per task.
+_trusted_host: ContextVar[str | None] = ContextVar("newsd_trusted_host", default=None)
+
+# Resolved names are kept this long (aiohttp's own cache is off: it would skip the check).
+DNS_CACHE_S = 300.0
+DNS_CACHE_SIZE = 10_000
+
+
+@contextlib.contextmanager
+def trusting(url: str | None) -> Iterator[None]:
+    """Requests made inside (by this task and the tasks it starts) may reach ``url``'s host at a private address."""
+    host = None
+    if url:
+        try:
+            host = normalize_host(urlsplit(url).hostname or "") or None
+        except ValueError:
+            host = None
+    token = _trusted_host.set(host)
+    try:
+        yield
+    finally:
+        _trusted_host.reset(token)
 
 
 class PrivateAddressRefused(aiohttp.ClientOSError):
@@ -174,56 +209,51 @@ def refusal_reason(article_url: str, feed_url: str, allow_private: bool) -> str 
 class GuardedResolver(AbstractResolver):
     """aiohttp's resolver, refusing names that resolve to a private address.
 
-    A host in the allow-set (the configured feeds' hosts) may resolve anywhere;
+    The host of the current ``trusting`` block may resolve anywhere;
     ``allow_private`` turns the guard off. A name with any private address is
     refused whole: with one public and one private address, the connection
-    could land on either. Pass it as ``aiohttp.TCPConnector(resolver=...)``;
-    the connector then does not close it, ``close()`` does.
+    could land on either. Pass it as ``aiohttp.TCPConnector(resolver=...,
+    use_dns_cache=False)``: it keeps its own cache, because aiohttp's would
+    answer without asking it. The connector does not close it; ``close()`` does.
     """
 
-    def __init__(
-        self,
-        inner: AbstractResolver | None = None,
-        allowed_hosts: Iterable[str] = (),
-        *,
-        allow_private: bool = False,
-    ) -> None:
+    def __init__(self, inner: AbstractResolver | None = None, *, allow_private: bool = False) -> None:
         # DefaultResolver needs a running loop: made on first use when not given.
         self._inner = inner
         self._owns_inner = inner is None
-        self._allowed: frozenset[str] = frozenset()
         self.allow_private = allow_private
-        self.set_allowed_hosts(allowed_hosts)
+        self._cache: dict[tuple[str, int, int], tuple[float, list[ResolveResult]]] = {}
 
-    @property
-    def allowed_hosts(self) -> frozenset[str]:
-        return self._allowed
-
-    def allow_hosts(self, hosts: Iterable[str]) -> None:
-        """Add hosts (names, or URLs whose host is taken) that may resolve to private addresses."""
-        self._allowed = self._allowed | _hosts(hosts)
-
-    def set_allowed_hosts(self, hosts: Iterable[str]) -> None:
-        """Replace the allow-set, e.g. after the feed list changed."""
-        self._allowed = _hosts(hosts)
-
-    def is_allowed_host(self, host: str) -> bool:
-        return self.allow_private or normalize_host(host) in self._allowed
+    def is_trusted(self, host: str) -> bool:
+        """Whether ``host`` may be at a private address for the request being made now."""
+        return self.allow_private or normalize_host(host) == _trusted_host.get()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
+        results = await self._lookup(host, port, family)
+        if not self.is_trusted(host):
+            for result in results:
+                if is_private_address(result["host"]):
+                    raise PrivateAddressRefused(
+                        f"refused: {normalize_host(host)} resolves to private address {result['host']}; {HINT}",
+                        host, result["host"],
+                    )
+        return results
+
+    async def _lookup(self, host: str, port: int, family: socket.AddressFamily) -> list[ResolveResult]:
+        """The inner resolver's answer, kept DNS_CACHE_S (failures are not kept)."""
+        key = (normalize_host(host), port, int(family))
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
         if self._inner is None:
             self._inner = DefaultResolver()
         results = await self._inner.resolve(host, port, family)
-        if self.is_allowed_host(host):
-            return results
-        for result in results:
-            if is_private_address(result["host"]):
-                raise PrivateAddressRefused(
-                    f"refused: {normalize_host(host)} resolves to private address {result['host']}; {HINT}",
-                    host, result["host"],
-                )
+        if len(self._cache) >= DNS_CACHE_SIZE:
+            del self._cache[next(iter(self._cache))]  # the oldest entry
+        self._cache[key] = (now + DNS_CACHE_S, results)
         return results
 
     async def close(self) -> None:
@@ -233,28 +263,17 @@ class GuardedResolver(AbstractResolver):
     async def middleware(
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
     ) -> aiohttp.ClientResponse:
-        """A client middleware (aiohttp >= 3.12) refusing private IP literals and localhost names.
+        """A client middleware (aiohttp >= 3.12) checking every request and redirect hop.
 
-        The resolver never sees IP literals, and a redirect can lead to one;
-        middlewares run for every hop. ``ClientSession(middlewares=(guard.middleware,))``.
+        The resolver never sees IP literals, nor a name whose kept-alive
+        connection is reused; middlewares run for every hop.
+        ``ClientSession(middlewares=(guard.middleware,))``.
         """
         host = request.url.raw_host or ""
-        if not self.is_allowed_host(host):
+        if not self.is_trusted(host):
             problem = literal_problem(host)
             if problem is not None:
                 raise PrivateAddressRefused(f"refused: {request.url}: {problem}; {HINT}", normalize_host(host))
+            if parse_ip(host) is None:
+                await self.resolve(host, request.url.port or 0, socket.AF_UNSPEC)  # raises for a private address
         return await handler(request)
-
-
-def _hosts(hosts: Iterable[str]) -> frozenset[str]:
-    """Host names from names or URLs, normalized."""
-    found = set()
-    for item in hosts:
-        if "://" in item:
-            try:
-                item = urlsplit(item).hostname or ""
-            except ValueError:
-                continue
-        if item:
-            found.add(normalize_host(item))
-    return frozenset(found)

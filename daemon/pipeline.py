@@ -32,7 +32,7 @@ from newsd.daemon.extract import Document
 from newsd.daemon.feed import Entry, Feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
 from newsd.daemon.workers import Workers
-from newsd.daemon.netguard import refusal_reason
+from newsd.daemon.netguard import refusal_reason, trusting
 from newsd.daemon.robots import RobotsCache
 from newsd.daemon.dedup import StoryMatch, can_match_near, find_copy, find_near, fingerprint_of, is_fuller
 from newsd.daemon.story_facts import same_story
@@ -263,10 +263,15 @@ class Poller:
         Never raises for bad input or a bug in one feed's processing; store
         failures (sqlite3.Error) do raise, since no run can go on without the store.
         """
+        # The user configured this feed, so its host may be on the intranet; for this
+        # poll only (its page and robots.txt requests too), never for another feed's links.
+        with trusting(feed_row["url"]):
+            return await self._poll(feed_row)
+
+    async def _poll(self, feed_row: dict) -> FeedOutcome:
         feed_log = FeedLog(log, {"feed": feed_row["url"]})
         outcome = FeedOutcome(url=feed_row["url"])
         started_at, started = self.clock(), time.monotonic()
-        self.fetcher.allow_host(feed_row["url"])  # configured by the user: may be on the intranet
         result = await self.fetcher.get(
             feed_row["url"], etag=feed_row["etag"], last_modified=feed_row["last_modified"], accept=FEED_ACCEPT
         )

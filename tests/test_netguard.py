@@ -21,6 +21,7 @@ from newsd.daemon.netguard import (
     parse_ip,
     refusal_reason,
     refused,
+    trusting,
 )
 
 FEED = "https://news.example.test/feed.xml"
@@ -158,8 +159,12 @@ class FakeResolver(AbstractResolver):
         self.closed = True
 
 
-def resolve(guard: GuardedResolver, host: str) -> list[ResolveResult]:
-    return asyncio.run(guard.resolve(host, 443, family=socket.AF_UNSPEC))
+def resolve(guard: GuardedResolver, host: str, trusted: str | None = None) -> list[ResolveResult]:
+    async def run() -> list[ResolveResult]:
+        with trusting(trusted):
+            return await guard.resolve(host, 443, family=socket.AF_UNSPEC)
+
+    return asyncio.run(run())
 
 
 def test_a_name_resolving_to_a_private_address_is_refused():
@@ -188,18 +193,34 @@ def test_one_private_address_among_public_ones_refuses_the_name():
         resolve(guard, "rebind.example.test")
 
 
-def test_allowed_hosts_may_resolve_anywhere():
-    guard = GuardedResolver(FakeResolver("10.0.0.5"), ["https://Intranet.Example.TEST:8443/feed.xml"])
-    assert guard.allowed_hosts == frozenset({"intranet.example.test"})
-    assert resolve(guard, "intranet.example.test.")[0]["host"] == "10.0.0.5"
-    with pytest.raises(PrivateAddressRefused):
-        resolve(guard, "other.example.test")
-    guard.allow_hosts(["other.example.test"])
-    assert resolve(guard, "other.example.test")
-    guard.set_allowed_hosts(["third.example.test"])  # replaces the set
-    assert guard.allowed_hosts == frozenset({"third.example.test"})
-    with pytest.raises(PrivateAddressRefused):
+def test_the_trusted_host_of_the_request_may_resolve_anywhere_and_no_other():
+    inner = FakeResolver("10.0.0.5")
+    guard = GuardedResolver(inner)
+    assert resolve(guard, "intranet.example.test.", trusted="https://Intranet.Example.TEST:8443/feed.xml")
+    with pytest.raises(PrivateAddressRefused):  # the same cached answer, for a request that does not trust it
         resolve(guard, "intranet.example.test")
+    with pytest.raises(PrivateAddressRefused):
+        resolve(guard, "other.example.test", trusted="https://intranet.example.test/feed.xml")
+    assert [call[0] for call in inner.calls] == ["intranet.example.test.", "other.example.test"]  # cached once
+
+
+def test_trust_is_per_task_so_concurrent_polls_do_not_share_it():
+    guard = GuardedResolver(FakeResolver("10.0.0.5"))
+
+    async def poll(feed: str, link_host: str) -> str:
+        with trusting(feed):
+            await asyncio.sleep(0.01)  # the other poll runs meanwhile, with its own trust
+            try:
+                await guard.resolve(link_host, 443)
+                return "reached"
+            except PrivateAddressRefused:
+                return "refused"
+
+    async def both() -> list[str]:
+        return await asyncio.gather(poll("https://a.example.test/feed", "b.example.test"),
+                                    poll("https://b.example.test/feed", "b.example.test"))
+
+    assert asyncio.run(both()) == ["refused", "reached"]
 
 
 def test_allow_private_turns_the_resolver_check_off():
@@ -232,14 +253,15 @@ def test_refused_tells_the_guards_refusal_from_other_failures(server):
 # --- a real aiohttp session on loopback ----------------------------------------
 
 
-def get_status(url: str, guard: GuardedResolver, middleware: bool = False) -> int:
+def get_status(url: str, guard: GuardedResolver, middleware: bool = False, trusted: str | None = None) -> int:
     async def run() -> int:
-        connector = aiohttp.TCPConnector(resolver=guard)
+        connector = aiohttp.TCPConnector(resolver=guard, use_dns_cache=False)
         middlewares = (guard.middleware,) if middleware else ()
         try:
             async with aiohttp.ClientSession(connector=connector, middlewares=middlewares) as session:
-                async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as response:
-                    return response.status
+                with trusting(trusted):
+                    async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as response:
+                        return response.status
         finally:
             await guard.close()
 
@@ -259,7 +281,7 @@ def test_aiohttp_refuses_localhost_through_the_guarded_resolver(server):
 def test_aiohttp_reaches_localhost_when_it_is_an_allowed_host(server):
     server.routes["/a"] = Response("ok")
     url = server.url("/a").replace("127.0.0.1", "localhost")
-    assert get_status(url, GuardedResolver(allowed_hosts=[url])) == 200
+    assert get_status(url, GuardedResolver(), trusted=url) == 200
     assert len(server.requests_to("/a")) == 1
 
 
@@ -268,14 +290,38 @@ def test_the_middleware_refuses_private_literals_the_resolver_never_sees(server)
     assert get_status(server.url("/a"), GuardedResolver()) == 200  # the resolver alone lets a literal through
     with pytest.raises(PrivateAddressRefused, match=r"host 127\.0\.0\.1 is private address 127\.0\.0\.1"):
         get_status(server.url("/a"), GuardedResolver(), middleware=True)
-    assert get_status(server.url("/a"), GuardedResolver(allowed_hosts=["127.0.0.1"]), middleware=True) == 200
+    assert get_status(server.url("/a"), GuardedResolver(), middleware=True, trusted=server.url("/")) == 200
     assert len(server.requests_to("/a")) == 2
 
 
 def test_the_middleware_refuses_a_redirect_to_another_private_host(server, other_site):
     other_site.routes["/secret"] = Response("internal")
     server.routes["/go"] = Response(status=302, headers={"Location": other_site.url("/secret")})
-    guard = GuardedResolver(allowed_hosts=["127.0.0.1"])  # the feed's host, not 127.0.0.2
+    guard = GuardedResolver()
     with pytest.raises(PrivateAddressRefused, match="127.0.0.2"):
-        get_status(server.url("/go"), guard, middleware=True)
+        get_status(server.url("/go"), guard, middleware=True, trusted=server.url("/"))  # the feed's host, not .2
     assert len(server.requests_to("/go")) == 1 and other_site.requests == []
+
+
+def test_a_kept_alive_connection_opened_for_a_trusted_request_is_no_way_in_for_another(server):
+    """aiohttp reuses a pooled connection without resolving again; the middleware still asks the guard."""
+    server.routes["/a"] = Response("ok")
+    url = server.url("/a").replace("127.0.0.1", "intranet.example.test")
+    guard = GuardedResolver(FakeResolver("127.0.0.1"))
+
+    async def run() -> tuple[int, str]:
+        connector = aiohttp.TCPConnector(resolver=guard, use_dns_cache=False)
+        async with aiohttp.ClientSession(connector=connector, middlewares=(guard.middleware,)) as session:
+            with trusting(url):  # the feed on localhost: allowed, and its connection stays open
+                async with session.get(url) as response:
+                    first = response.status
+            try:
+                async with session.get(url) as response:  # another feed's link to the same host
+                    return first, f"reached {response.status}"
+            except PrivateAddressRefused as exc:
+                return first, str(exc)
+
+    first, second = asyncio.run(run())
+    assert first == 200
+    assert second.startswith("refused: intranet.example.test resolves to private address 127.0.0.1")
+    assert len(server.requests_to("/a")) == 1
