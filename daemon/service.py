@@ -50,6 +50,8 @@ DISPATCH_EVERY_S = 1.0
 STOP_GRACE_S = 5.0
 CHECKPOINT_EVERY = timedelta(minutes=15)
 OPTIMIZE_EVERY = timedelta(hours=24)
+MAX_OPTIMIZE_STEPS = 100_000  # a bound, in case the index keeps growing as fast as it is merged
+PURGE_BATCH = 100  # articles deleted per transaction: each costs its LSH and full-text rows too
 PURGE_EVERY = timedelta(hours=1)
 STATUS_EVERY = timedelta(seconds=30)
 
@@ -260,7 +262,14 @@ class Daemon:
         self._maintain("WAL checkpoint", self.store.checkpoint)
 
     async def _optimize(self) -> None:
-        self._maintain("full-text index optimise", self.store.optimize_search)
+        """Merge the full-text index in short steps, letting polls run between them."""
+        started, steps = time.monotonic(), 0
+        while not self._stop.is_set() and steps < MAX_OPTIMIZE_STEPS:
+            steps += 1
+            if not self._maintain("full-text index optimise", self.store.optimize_search, quiet=True):
+                break
+            await asyncio.sleep(0)
+        log.info("full-text index optimise done in %.2f s (%d steps)", time.monotonic() - started, steps)
 
     async def _purge(self) -> None:
         retention = self.settings.retention
@@ -272,7 +281,7 @@ class Daemon:
             before = iso_utc(now - timedelta(days=retention.articles_days))
             total = 0
             while not self._stop.is_set():
-                deleted = self._maintain("article purge", lambda: self.store.purge_articles(before), quiet=True)
+                deleted = self._maintain("article purge", lambda: self.store.purge_articles(before, PURGE_BATCH), quiet=True)
                 if not deleted:
                     break
                 total += deleted

@@ -648,10 +648,19 @@ class Store:
         busy, log_pages, moved = self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return log_pages, moved
 
-    def optimize_search(self) -> None:
-        """Merge the full-text index's segments, so searches stay fast as the store grows."""
+    def optimize_search(self, pages: int = 200) -> bool:
+        """One step of merging the full-text index's segments (as 'optimize' does), so searches stay fast.
+
+        At most about ``pages`` pages of work, in one short transaction: a
+        whole 'optimize' of a big index would hold the write lock for
+        seconds. True while there is more to merge; call again until False.
+        """
         with self.transaction():
-            self.db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
+            before = self.db.conn.total_changes
+            # A negative page count merges every level, as 'optimize' would (FTS5 'merge' command).
+            self.db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('merge', ?)", [-pages])
+            # FTS5 docs: a change count below 2 means the merge found nothing to do
+            return self.db.conn.total_changes - before >= 2
 
     # -- site-learned boilerplate -----------------------------------------------
 

@@ -240,7 +240,6 @@ def test_retention_purges_old_poll_log_rows_and_articles_with_their_index_rows(t
         assert [r[0] for r in store.db.execute("SELECT id FROM articles")] == [new_id]
         assert store.db.execute("SELECT count(*) FROM article_sources WHERE article_id = ?", [old_id]).fetchone() == (0,)
         assert store.db.execute("SELECT count(*) FROM lsh_bands WHERE article_id = ?", [old_id]).fetchone() == (0,)
-        store.optimize_search()
         assert store.checkpoint()[0] >= 0
 
 
@@ -315,3 +314,23 @@ def test_an_exact_copy_needs_no_fingerprint_and_a_new_story_gets_one_from_a_work
     assert rows(db, "SELECT count(*) FROM articles") == [(2,)]
     assert rows(db, "SELECT count(*) FROM article_fingerprints") == [(2,)]
     assert rows(db, "SELECT count(*) FROM article_sources") == [(3,)]
+
+
+def test_the_full_text_index_is_merged_in_short_steps_that_end(tmp_path):
+    from test_store import article, source
+
+    with open_store(tmp_path / "s.db") as store:
+        feed = store.upsert_feed("https://e.com/rss", None, (), True, "cli")
+        for n in range(60):  # one transaction each: many small segments
+            text = " ".join(f"{word}{n}" for word in STORY[0].split())
+            store.add_article(article(url=f"https://e.com/{n}", text=text), source(feed["id"], str(n), f"https://e.com/{n}"))
+        segments = store.db.execute("SELECT count(*) FROM articles_fts_data").fetchone()[0]
+        steps = 1
+        while store.optimize_search(pages=2):
+            steps += 1
+            assert steps < 1000
+        assert steps > 1  # more than one step of 2 pages was needed
+        assert store.db.execute("SELECT count(*) FROM articles_fts_data").fetchone()[0] < segments
+        assert not store.optimize_search()  # merged: nothing left to do
+        assert [r[0] for r in store.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'voted7'")] \
+            == [store.article_id_for_url("https://e.com/7")]
