@@ -187,9 +187,12 @@ def after_poll(previous: FeedSchedule | None, facts: PollFacts, limits: Limits, 
                             published_gap_s=gap, newest_entry_at=newest)
     interval = previous.interval_s if previous else clamp(limits.default_interval_s, limits)
     error_count = (previous.error_count if previous else 0) + 1
-    failing_since = (previous.failing_since if previous else None) or facts.now
+    asked_to_wait = facts.retry_after_s is not None and facts.status in (429, 503)
+    # A server that says when to come back is alive: waiting it out is no failure towards disabling.
+    failing_since = (previous.failing_since if previous else None) or (None if asked_to_wait else facts.now)
     delay = with_jitter(backoff_delay(error_count, interval, limits), limits.jitter, draw)
-    if facts.retry_after_s is not None and facts.status in (429, 503):
+    if asked_to_wait:
+        assert facts.retry_after_s is not None
         delay = max(delay, min(facts.retry_after_s, MAX_RETRY_AFTER_S))
     schedule = FeedSchedule(interval_s=interval, next_poll_at=facts.now + timedelta(seconds=delay),
                             error_count=error_count, failing_since=failing_since,
@@ -201,6 +204,8 @@ def disable_reason(schedule: FeedSchedule, facts: PollFacts, limits: Limits) -> 
     """Why a failing feed should no longer be polled, or None to keep trying."""
     if facts.status == 410:
         return "HTTP 410 Gone: the server says the feed was removed for good"
+    if facts.retry_after_s is not None and facts.status in (429, 503):
+        return None  # the server asked for a pause, and gets it (after_poll)
     failing_for = (facts.now - schedule.failing_since).total_seconds() if schedule.failing_since else 0
     if failing_for >= limits.disable_after_s:
         days = failing_for / 86400

@@ -132,6 +132,21 @@ def test_a_feed_failing_for_disable_after_is_disabled_with_its_reason():
     assert f"{schedule.error_count} times" in schedule.disabled_reason
 
 
+def test_time_spent_waiting_out_retry_after_does_not_count_towards_disabling():
+    """A server that says when to come back is alive; a week of 503s with Retry-After disables nothing."""
+    schedule = None
+    moment = NOW
+    while moment < NOW + timedelta(days=10):
+        facts = PollFacts(now=moment, ok=False, status=503, error="HTTP 503", retry_after_s=2 * 86400)
+        schedule = after_poll(schedule, facts, LIMITS, 0)
+        assert (schedule.disabled_reason, schedule.failing_since) == (None, None)
+        moment = schedule.next_poll_at
+    assert schedule is not None and schedule.error_count >= 5  # still backed off
+    # a real failure starts the clock from then on
+    broken = after_poll(schedule, PollFacts(now=moment, ok=False, status=500, error="HTTP 500"), LIMITS, 0)
+    assert broken.failing_since == moment
+
+
 def test_410_gone_disables_at_once():
     schedule = after_poll(None, PollFacts(now=NOW, ok=False, status=410, error="HTTP 410 Gone"), LIMITS, 0)
     assert schedule.disabled_reason and "410" in schedule.disabled_reason
