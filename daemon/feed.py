@@ -124,6 +124,15 @@ def _separate_repeated_keys(entries: list[Entry]) -> tuple[Entry, ...]:
     return tuple(result)
 
 
+def _title(item: Mapping[str, Any]) -> str | None:
+    """A title as one line of text; an HTML title (Atom type="html") loses its markup."""
+    title = item.get("title") or ""
+    detail = item.get("title_detail")
+    if isinstance(detail, Mapping) and "html" in str(detail.get("type") or "") and "<" in title:
+        title = html_to_text(title)
+    return " ".join(title.split()) or None
+
+
 def _absolute(base_url: str, link: str | None) -> str | None:
     if not link or not link.strip():
         return None
@@ -173,7 +182,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str,
     for item in parsed.entries:
         guid = (item.get("id") or "").strip() or None
         link = _absolute(base_url, item.get("link"))
-        title = " ".join((item.get("title") or "").split()) or None
+        title = _title(item)
         summary = html_to_text(item.get("summary"))
         content = _content_text(item)
         entries.append(
@@ -190,7 +199,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str,
             )
         )
     return Feed(
-        title=" ".join((info.get("title") or "").split()) or None,
+        title=_title(info),
         site_url=_absolute(base_url, info.get("link")),
         language=feed_language,
         version=parsed.get("version") or "unknown",

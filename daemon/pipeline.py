@@ -16,12 +16,14 @@ import contextlib
 import hashlib
 import logging
 import random
+import sqlite3
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from functools import partial
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, AsyncIterator, Callable, Literal
 from urllib.parse import urlsplit
 
 from newsd.config import Settings
@@ -663,8 +665,8 @@ async def fetch_feeds(
     started = time.monotonic()
     summary = RunSummary()
     slots = asyncio.Semaphore(settings.poll.feeds_in_flight)
-    with Workers(settings, settings.poll.workers) as work, grouped_commits(store):
-        async with Fetcher(settings.http) as fetcher:
+    with Workers(settings, settings.poll.workers) as work:
+        async with grouped_commits(store), Fetcher(settings.http) as fetcher:
             poller = Poller(store, fetcher, work, settings)
 
             async def poll_one(row: dict) -> None:
@@ -684,14 +686,32 @@ async def fetch_feeds(
     return summary
 
 
-@contextlib.contextmanager
-def grouped_commits(store: Store) -> Iterator[None]:
+@contextlib.asynccontextmanager
+async def grouped_commits(store: Store) -> AsyncIterator[None]:
     """Commit the poll's many short transactions together, about every GROUP_COMMIT_S (``Store.group_commits``)."""
     store.group_commits(GROUP_COMMIT_S)
+    ticker = asyncio.create_task(commit_groups(store))
     try:
         yield
     finally:
-        store.group_commits(None)
+        ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)
+        try:
+            store.group_commits(None)
+        except sqlite3.Error as exc:
+            if sys.exc_info()[1] is None:
+                raise
+            log.critical("the store failed: %s; the last writes are lost, the next poll redoes them", exc)
+
+
+async def commit_groups(store: Store) -> None:
+    """Commit the open group every GROUP_COMMIT_S: the write lock is never held while polls wait on the network."""
+    while True:
+        await asyncio.sleep(GROUP_COMMIT_S)
+        try:
+            store.commit_group()
+        except sqlite3.Error as exc:  # the next write meets the failure and stops the run
+            log.error("committing the last writes failed: %s", exc)
 
 
 async def poll_safely(poller: Poller, row: dict) -> FeedOutcome:

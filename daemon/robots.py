@@ -201,6 +201,10 @@ class RobotsCache:
         try:
             result = await self._fetch(robots_url(origin))
             rules = rules_from(result)
+            if result.error_kind == "refused":
+                # Refused for the feed that asked (a private host not its own): another
+                # feed, whose own host it is, must still get the real file.
+                return rules
             ttl = self.ttl
             if rules.access == "unreachable":
                 ttl = self.unreachable_ttl

@@ -189,7 +189,8 @@ def after_poll(previous: FeedSchedule | None, facts: PollFacts, limits: Limits, 
     error_count = (previous.error_count if previous else 0) + 1
     asked_to_wait = facts.retry_after_s is not None and facts.status in (429, 503)
     # A server that says when to come back is alive: waiting it out is no failure towards disabling.
-    failing_since = (previous.failing_since if previous else None) or (None if asked_to_wait else facts.now)
+    # ... and the failures before it are over: the clock starts again at the next real failure.
+    failing_since = None if asked_to_wait else (previous.failing_since if previous else None) or facts.now
     delay = with_jitter(backoff_delay(error_count, interval, limits), limits.jitter, draw)
     if asked_to_wait:
         assert facts.retry_after_s is not None

@@ -36,7 +36,7 @@ from newsd.config import ConfigError, Settings
 from newsd.daemon.fetcher import Fetcher
 from newsd.daemon.notify import Notifier
 from newsd.daemon.dates import iso_utc
-from newsd.daemon.pipeline import GROUP_COMMIT_S, FeedOutcome, Poller, poll_safely, use_resolver_threads
+from newsd.daemon.pipeline import GROUP_COMMIT_S, FeedOutcome, Poller, commit_groups, poll_safely, use_resolver_threads
 from newsd.daemon.workers import Workers
 from newsd.storage import Store, is_store_failure
 from newsd.storage.store import utc_now
@@ -50,7 +50,7 @@ DISPATCH_EVERY_S = 1.0
 STOP_GRACE_S = 5.0
 CHECKPOINT_EVERY = timedelta(minutes=15)
 OPTIMIZE_EVERY = timedelta(hours=24)
-MAX_OPTIMIZE_STEPS = 100_000  # a bound, in case the index keeps growing as fast as it is merged
+MAX_OPTIMIZE_STEPS = 1_000  # a bound, in case polls add segments as fast as they are merged
 PURGE_BATCH = 100  # articles deleted per transaction: each costs its LSH and full-text rows too
 PURGE_EVERY = timedelta(hours=1)
 STATUS_EVERY = timedelta(seconds=30)
@@ -95,6 +95,7 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         self._work = Workers(self.settings, self.settings.poll.workers)
         self.store.group_commits(GROUP_COMMIT_S)
+        ticker = asyncio.create_task(commit_groups(self.store))
         try:
             async with Fetcher(self.settings.http) as fetcher:
                 self._poller = Poller(self.store, fetcher, self._work, self.settings)
@@ -113,6 +114,8 @@ class Daemon:
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
             self._work.close()
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
             self._commit_last()
         log.info("newsd run: stopped (%s)", self.status_line())
         return self.exit_code

@@ -15,7 +15,8 @@ BLOCK_TAGS = frozenset(
     "header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
 )
 # Elements whose content is code or fallback markup, never text a reader sees.
-SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object", "title"})
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object", "applet", "noembed", "noframes",
+                       "title"})
 _PARAGRAPH_BREAK = "\n\n"
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_TAG = re.compile(r"</?(?:" + "|".join(sorted(BLOCK_TAGS)) + r")\b[^>]*>", re.IGNORECASE)

@@ -295,3 +295,14 @@ def test_valid_feed_with_no_entries_is_not_an_error():
     feed = parse_feed(rss(""), RSS_HEADERS, BASE)
     assert feed.entries == ()
     assert feed.title == "World news"
+
+
+def test_html_titles_lose_their_markup():
+    """feedparser no longer sanitises: an Atom type="html" title must not carry tags into the store."""
+    atom = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            b'<title type="html">Site &lt;b&gt;News&lt;/b&gt;</title><entry><id>1</id>'
+            b'<title type="html">T &lt;iframe src="//evil"&gt;frame&lt;/iframe&gt; '
+            b'&lt;a href="javascript:x"&gt;ok&lt;/a&gt;</title><link href="http://e.com/a"/><summary>s</summary>'
+            b'</entry></feed>')
+    feed = parse_feed(atom, {"content-type": "application/atom+xml"}, "http://e.com/feed")
+    assert (feed.title, feed.entries[0].title) == ("Site News", "T ok")

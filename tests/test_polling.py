@@ -329,8 +329,31 @@ def test_the_full_text_index_is_merged_in_short_steps_that_end(tmp_path):
         while store.optimize_search(pages=2):
             steps += 1
             assert steps < 1000
+            # polls go on between the steps, each adding a segment
+            store.add_article(article(url=f"https://e.com/x{steps}", text=f"Poll {steps} went on meanwhile."),
+                              source(feed["id"], f"x{steps}", f"https://e.com/x{steps}"))
+        store.db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
         assert steps > 1  # more than one step of 2 pages was needed
         assert store.db.execute("SELECT count(*) FROM articles_fts_data").fetchone()[0] < segments
         assert not store.optimize_search()  # merged: nothing left to do
         assert [r[0] for r in store.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'voted7'")] \
             == [store.article_id_for_url("https://e.com/7")]
+
+
+def test_grouped_writes_are_committed_while_the_poller_waits_on_the_network(tmp_path):
+    """No later write is needed to commit a group: the write lock is never held across a slow download."""
+    from newsd.daemon.pipeline import GROUP_COMMIT_S, grouped_commits
+    from test_store import article, source
+
+    async def run(store) -> tuple[int, int]:
+        feed = store.upsert_feed("https://e.com/rss", None, (), True, "cli")
+        async with grouped_commits(store):
+            store.add_article(article(url="https://e.com/a"), source(feed["id"], "a", "https://e.com/a"))
+            seen_at_once = rows(tmp_path / "s.db", "SELECT count(*) FROM articles")[0][0]
+            await asyncio.sleep(GROUP_COMMIT_S * 3)  # a page download
+            with sqlite3.connect(tmp_path / "s.db", timeout=0) as other:  # would fail at once if still locked
+                other.execute("UPDATE feeds SET enabled = 1")
+            return seen_at_once, rows(tmp_path / "s.db", "SELECT count(*) FROM articles")[0][0]
+
+    with open_store(tmp_path / "s.db") as store:
+        assert asyncio.run(run(store)) == (0, 1)

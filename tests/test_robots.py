@@ -348,3 +348,18 @@ def test_a_failing_fetch_reaches_the_callers_and_is_not_cached():
 
     asyncio.run(run())
     assert len(calls) == 2 and len(cache) == 0
+
+
+def test_a_refusal_by_the_guard_is_not_kept_for_other_feeds():
+    """Feed B's link to feed A's intranet host is refused; A's own poll must still read the real file."""
+    url = "http://wiki.corp.test/robots.txt"
+    fetch = FakeFetch({url: FetchResult(url=url, final_url=url, error_kind="refused", error="refused: private")})
+    cache = RobotsCache(fetch, UA, clock=Clock())
+
+    async def run() -> tuple[bool, bool]:
+        refused = await cache.allowed("http://wiki.corp.test/page")  # asked from feed B's poll
+        fetch.answers[url] = ok("User-agent: *\nDisallow: /private/\n")  # feed A's poll may reach it
+        return refused, await cache.allowed("http://wiki.corp.test/page")
+
+    assert asyncio.run(run()) == (False, True)
+    assert fetch.urls == [url, url]

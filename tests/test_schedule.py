@@ -142,9 +142,18 @@ def test_time_spent_waiting_out_retry_after_does_not_count_towards_disabling():
         assert (schedule.disabled_reason, schedule.failing_since) == (None, None)
         moment = schedule.next_poll_at
     assert schedule is not None and schedule.error_count >= 5  # still backed off
-    # a real failure starts the clock from then on
+    # failures before the pause are over too: a real failure starts the clock from then on
     broken = after_poll(schedule, PollFacts(now=moment, ok=False, status=500, error="HTTP 500"), LIMITS, 0)
     assert broken.failing_since == moment
+
+
+def test_a_retry_after_pause_ends_the_failure_streak_before_it():
+    old = after_poll(None, PollFacts(now=NOW, ok=False, status=500, error="HTTP 500"), LIMITS, 0)
+    pause = after_poll(old, PollFacts(now=NOW + timedelta(days=6), ok=False, status=503, error="HTTP 503",
+                                      retry_after_s=86400), LIMITS, 0)
+    later = NOW + timedelta(days=8)
+    again = after_poll(pause, PollFacts(now=later, ok=False, status=500, error="HTTP 500"), LIMITS, 0)
+    assert (again.failing_since, again.disabled_reason) == (later, None)
 
 
 def test_410_gone_disables_at_once():
