@@ -649,3 +649,20 @@ def test_ending_the_group_and_closing_commit_what_is_pending(tmp_path):
     store.close()
     with open_store(path) as reopened:
         assert reopened.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+
+
+def test_due_feeds_never_polled_first_then_most_overdue(store):
+    ids = [store.upsert_feed(f"https://e.com/{n}.xml", None, [], True, origin="cli")["id"] for n in range(6)]
+    next_polls = ["2026-01-03T00:00:00Z", None, "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", None,
+                  "2026-01-02T00:00:00Z"]
+    with store.transaction():
+        for feed, at in zip(ids, next_polls):
+            store.db.execute("UPDATE feeds SET next_poll_at = ? WHERE id = ?", [at, feed])
+        store.db.execute("UPDATE feeds SET disabled_reason = 'gone' WHERE id = ?", [ids[2]])
+
+    due = [row["id"] for row in store.due_feeds("2026-01-15T00:00:00Z", 10)]
+
+    # never polled (by id), then by next poll; the disabled and the not-yet-due feeds are left out
+    assert due == [ids[1], ids[4], ids[5], ids[0]]
+    assert [row["id"] for row in store.due_feeds("2026-01-15T00:00:00Z", 1)] == [ids[1]]
+    assert [row["id"] for row in store.due_feeds("2026-01-15T00:00:00Z", 3)] == [ids[1], ids[4], ids[5]]

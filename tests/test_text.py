@@ -145,6 +145,13 @@ def test_iso_utc_takes_naive_datetimes_as_utc():
     assert iso_utc(datetime(2025, 5, 6, 7, 8, 9, tzinfo=timezone(timedelta(hours=3)))) == "2025-05-06T04:08:09Z"
 
 
+def test_iso_utc_drops_microseconds_and_pads_the_year():
+    from datetime import datetime, timezone
+
+    assert iso_utc(datetime(2025, 5, 6, 7, 8, 9, 999999, tzinfo=timezone.utc)) == "2025-05-06T07:08:09Z"
+    assert iso_utc(datetime(1, 1, 1, tzinfo=timezone.utc)) == "0001-01-01T00:00:00Z"  # still sorts as a string
+
+
 def test_clamp_future_replaces_dates_after_the_fetch_with_the_fetch_time():
     fetched = "2025-01-01T00:00:00Z"
     assert clamp_future("2030-01-01T00:00:00Z", fetched) == fetched
