@@ -161,13 +161,12 @@ class Fetcher:
         # current netguard.trusting block (the polled feed's own).
         self._guard = GuardedResolver(allow_private=settings.allow_private)
 
-    def _host_slot(self, url: str) -> asyncio.Semaphore:
-        host = (urlsplit(url).hostname or "").lower()
+    def _host_slot(self, host: str) -> asyncio.Semaphore:
         if host not in self._host_slots:
             self._host_slots[host] = asyncio.Semaphore(self.settings.max_per_host)
         return self._host_slots[host]
 
-    async def _wait_for_host_turn(self, url: str) -> None:
+    async def _wait_for_host_turn(self, host: str) -> None:
         """Space the starts of requests to one host at least ``host_delay`` apart, first come first served.
 
         Each caller reserves the next free start time before it sleeps (no
@@ -176,7 +175,6 @@ class Fetcher:
         delay = self.settings.host_delay
         if delay <= 0:
             return
-        host = (urlsplit(url).hostname or "").lower()
         now = asyncio.get_running_loop().time()
         start = max(now, self._host_next_start.get(host, now))
         self._host_next_start[host] = start + delay
@@ -190,7 +188,9 @@ class Fetcher:
             use_dns_cache=False,  # the guard keeps its own: aiohttp's would answer without asking it
             resolver=self._guard,
         )
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=min(self.settings.timeout, 10))  # total: see get()
+        # aiohttp's clock starts inside session.get, after our own slots are taken
+        # (get()), so the total covers the request (name lookup included) and never the wait.
+        timeout = aiohttp.ClientTimeout(total=self.settings.timeout, sock_connect=min(self.settings.timeout, 10))
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=timeout,
@@ -219,7 +219,8 @@ class Fetcher:
         """GET ``url``; conditional when validators are given. Never raises for I/O failures."""
         started = time.monotonic()
         try:
-            scheme = urlsplit(url).scheme.lower()
+            parts = urlsplit(url)
+            scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
         except ValueError as exc:
             return _failure(url, "bad_url", f"invalid URL {url!r}: {exc}", started)
         if scheme == "file":
@@ -234,12 +235,11 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         try:
             # Per host first: a busy host must not hold global slots while it waits.
-            async with self._host_slot(url):
-                await self._wait_for_host_turn(url)
+            async with self._host_slot(host):
+                await self._wait_for_host_turn(host)
                 async with self._slots:
                     started = time.monotonic()
-                    async with asyncio.timeout(self.settings.timeout):
-                        return await self._get(url, headers, started)
+                    return await self._get(url, headers, started)
         except PrivateAddressRefused as exc:
             return _failure(url, "refused", exc.message, started)
         except aiohttp.ConnectionTimeoutError:  # a TimeoutError too, so it comes first

@@ -24,6 +24,7 @@ reuses a kept-alive connection without resolving again:
 from __future__ import annotations
 
 import errno
+import functools
 import ipaddress
 import re
 import socket
@@ -58,6 +59,23 @@ DNS_CACHE_S = 300.0
 DNS_CACHE_SIZE = 10_000
 
 
+# The common case, spelled so that urlsplit would read the same host: letters, digits, dots and
+# dashes only, no user info, no brackets. Anything else takes the slow, general path.
+_PLAIN_HOST = re.compile(r"https?://([a-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=DNS_CACHE_SIZE)
+def _host_of(url: str) -> str | None:
+    """A URL's host as ``normalize_host`` spells it; None when it has none (kept: the same feeds are polled all day)."""
+    plain = _PLAIN_HOST.match(url)
+    if plain:
+        return plain.group(1).rstrip(".").lower() or None
+    try:
+        return normalize_host(urlsplit(url).hostname or "") or None
+    except ValueError:
+        return None
+
+
 class trusting:  # noqa: N801 - used as a function: ``with trusting(url):``
     """Requests made inside (by this task and the tasks it starts) may reach ``url``'s host at a private address.
 
@@ -68,13 +86,7 @@ class trusting:  # noqa: N801 - used as a function: ``with trusting(url):``
     __slots__ = ("host", "_token")
 
     def __init__(self, url: str | None) -> None:
-        host = None
-        if url:
-            try:
-                host = normalize_host(urlsplit(url).hostname or "") or None
-            except ValueError:
-                host = None
-        self.host = host
+        self.host = _host_of(url) if url else None
         self._token: Token[str | None] | None = None
 
     def __enter__(self) -> None:

@@ -205,16 +205,10 @@ class Daemon:
         free = capacity - len(self._tasks)
         if free <= 0:
             return
-        limit = min(self.settings.poll.batch, free) + len(self._tasks)  # running feeds are still due: skip them
-        rows = self.store.due_feeds(utc_now(), limit)
-        started = 0
+        limit = min(self.settings.poll.batch, free)
+        rows = self.store.due_feeds(utc_now(), limit, skip=self._tasks.keys())  # running feeds are still due
         for row in rows:
-            if row["id"] in self._tasks:
-                continue
-            if started == free:
-                break
             self._start(row)
-            started += 1
         self._more_due = len(rows) == limit
 
     def _start(self, row: dict) -> None:

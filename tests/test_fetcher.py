@@ -116,3 +116,30 @@ def test_last_modified_header_is_kept_verbatim(server):
     server.routes["/lm"] = Response("x", headers={"Last-Modified": stamp, "ETag": 'W/"abc"'})
     (got,) = fetch_all(HttpSettings(timeout=5, host_delay=0, allow_private=True), [server.url("/lm")])
     assert (got.last_modified, got.etag) == (stamp, 'W/"abc"')
+
+
+def test_a_body_that_stalls_times_out_after_the_headers_came():
+    """The timeout covers the whole response: a server that sends headers and then trickles stops at it."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\npart of it")
+        stop.wait(10)
+        conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        (got,) = fetch_all(HttpSettings(timeout=1, host_delay=0, allow_private=True),
+                           [f"http://127.0.0.1:{listener.getsockname()[1]}/stalls"])
+    finally:
+        stop.set()
+        listener.close()
+    assert got.error_kind == "timeout" and "no complete response within 1 s" in (got.error or "")
+    assert time.monotonic() - started < 5

@@ -18,6 +18,7 @@ from newsd.daemon.netguard import (
     GuardedResolver,
     PrivateAddressRefused,
     is_private_address,
+    normalize_host,
     parse_ip,
     refusal_reason,
     refused,
@@ -325,3 +326,16 @@ def test_a_kept_alive_connection_opened_for_a_trusted_request_is_no_way_in_for_a
     assert first == 200
     assert second.startswith("refused: intranet.example.test resolves to private address 127.0.0.1")
     assert len(server.requests_to("/a")) == 1
+
+
+@pytest.mark.parametrize("url", [
+    "http://Example.COM./x", "https://a.b:8080", "http://127.0.0.1:99/f/1.xml?x", "http://user@evil.com@127.0.0.1/",
+    "http://[::1]:80/", "http://xn--bcher-kva.de/", "HTTP://münchen.de/", " http://a.com/", "http://a.com\\@b.com/",
+    "http://./", "http://a.com#frag", "http://a.com:/p", "http://a.com\t.evil/",
+])
+def test_trusted_host_fast_path_reads_the_host_urlsplit_reads(url):
+    from urllib.parse import urlsplit
+
+    from newsd.daemon.netguard import _host_of
+
+    assert _host_of(url) == (normalize_host(urlsplit(url).hostname or "") or None)

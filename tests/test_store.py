@@ -666,3 +666,5 @@ def test_due_feeds_never_polled_first_then_most_overdue(store):
     assert due == [ids[1], ids[4], ids[5], ids[0]]
     assert [row["id"] for row in store.due_feeds("2026-01-15T00:00:00Z", 1)] == [ids[1]]
     assert [row["id"] for row in store.due_feeds("2026-01-15T00:00:00Z", 3)] == [ids[1], ids[4], ids[5]]
+    # feeds being polled are passed over, and the limit still fills from the ones after them
+    assert [row["id"] for row in store.due_feeds("2026-01-15T00:00:00Z", 2, skip={ids[1], ids[5]})] == [ids[4], ids[0]]
