@@ -11,7 +11,7 @@ import click
 
 from newsd.config.validate import normalise_feed_url
 from newsd.daemon.cli_context import AppContext, FatalError, pass_app
-from newsd.daemon.extract import Document, extract
+from newsd.daemon.document import Document
 from newsd.daemon.fetcher import HTML_ACCEPT, Fetcher
 from newsd.daemon.netguard import trusting
 from newsd.daemon.output import echo_json
@@ -125,6 +125,8 @@ def extract_command(app: AppContext, source: str, page_url: str | None, explain:
             raise FatalError("--url is for a saved file; a downloaded page's address is the one it came from")
         html, url = _download(app, location)
     rules = app.settings.rules_for(None, url)
+    from newsd.daemon.extract import extract  # here: every other command would load trafilatura for nothing
+
     document = extract(html, url, rules.rules, rules.disabled)
     document = _without_site_boilerplate(app, document, url)
     if not document.text:

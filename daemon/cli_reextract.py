@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from newsd.daemon.cli_context import AppContext, find_feed, parse_since, pass_app
 from newsd.daemon.output import echo_json
-from newsd.daemon.reextract import ReextractSummary, reextract as run_reextract
+
+if TYPE_CHECKING:  # the module itself loads trafilatura: imported when the command runs
+    from newsd.daemon.reextract import ReextractSummary
 
 
 def _print_summary(summary: ReextractSummary, dry_run: bool) -> None:
@@ -40,6 +43,8 @@ def reextract(app: AppContext, feed: str | None, since: str | None, dry_run: boo
     page's text only when it is no longer much shorter than the feed's
     (the feed's text is then replaced: try --dry-run first to see how many).
     """
+    from newsd.daemon.reextract import reextract as run_reextract
+
     store = app.store
     feed_id = find_feed(store.feeds(), feed)["id"] if feed else None
     since_utc = parse_since(since)

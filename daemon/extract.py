@@ -10,7 +10,7 @@ runs it off the event loop.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import trafilatura
@@ -18,7 +18,8 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from newsd.config.rules import Rule, default_rules
-from newsd.daemon.boilerplate import Removed, apply_rules
+from newsd.daemon.boilerplate import apply_rules
+from newsd.daemon.document import Document
 from newsd.daemon.embedded import embedded_article
 from newsd.daemon.layout_tables import unwrap_layout_tables
 from newsd.daemon.metadata import page_metadata
@@ -31,22 +32,6 @@ from newsd.daemon.text import join_paragraphs, split_paragraphs
 # characters, as Chinese and Japanese put no spaces between words), look for
 # the story in its scripts.
 EMBEDDED_BELOW_CHARS = 300
-
-
-@dataclass(frozen=True)
-class Document:
-    """What extraction found in one page."""
-
-    text: str  # paragraphs separated by a blank line
-    title: str | None = None
-    authors: tuple[str, ...] = ()
-    published_at: str | None = None  # UTC ISO-8601
-    language: str | None = None  # primary subtag, e.g. 'en'
-    site_name: str | None = None
-    image: str | None = None
-    tags: tuple[str, ...] = ()
-    removed: tuple[Removed, ...] = ()
-    canonical_url: str | None = None  # the URL the page names as its own (rel=canonical, og:url), absolute
 
 
 def _main_content(tree: HtmlElement, url: str | None) -> Any:

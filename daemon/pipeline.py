@@ -30,7 +30,7 @@ from newsd.config import Settings
 from newsd.daemon.dates import clamp_future, iso_utc, parse_stored, seconds_between
 from newsd.daemon.schedule import FeedSchedule, Limits, PollFacts, after_poll, limits_of
 from newsd.daemon.errors import FeedError
-from newsd.daemon.extract import Document
+from newsd.daemon.document import Document
 from newsd.daemon.feed import Entry, Feed
 from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
 from newsd.daemon.workers import Workers

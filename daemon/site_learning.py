@@ -21,7 +21,7 @@ from typing import Iterable
 
 from newsd.config import SiteLearningSettings
 from newsd.daemon.boilerplate import Removed
-from newsd.daemon.extract import Document
+from newsd.daemon.document import Document
 from newsd.daemon.text import join_paragraphs, normalise_for_hash, split_paragraphs, word_count
 from newsd.daemon.urls import site_of
 from newsd.storage import ParagraphStat, Store

@@ -28,7 +28,7 @@ from typing import Mapping
 
 from newsd.config import Settings
 from newsd.daemon.dedup import fingerprint_of
-from newsd.daemon.extract import Document, extract
+from newsd.daemon.document import Document
 from newsd.daemon.feed import Feed, parse_feed
 from newsd.daemon.urls import DEFAULT_TRACKING
 from newsd.storage import FingerprintRecord, PageRecord, pack_page
@@ -72,6 +72,10 @@ def parse(body: bytes, headers: Mapping[str, str], url: str) -> Feed:
 
 def extract_page(feed_url: str | None, page_url: str | None, body: bytes) -> Document:
     """A page's clean text and metadata, under the boilerplate rules of its feed and site."""
+    # Imported here: trafilatura and lxml are a worker's biggest imports, and a run that
+    # downloads no pages ([poll] fetch_pages = false) never needs them.
+    from newsd.daemon.extract import extract
+
     ruleset = _current().rules_for(feed_url, page_url)
     return extract(body, page_url, rules=ruleset.rules, disabled=ruleset.disabled)
 
@@ -104,7 +108,12 @@ class Workers:
             # scheduler) by the time the pool starts, and forking a process with
             # threads can copy a held lock into the child.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["newsd.daemon.workers"])
+            # Imported once in the fork server, so the workers share those pages. The extractor
+            # only when pages are downloaded: with fetch_pages off it is 10 MB a process for nothing.
+            preload = ["newsd.daemon.workers"]
+            if self.settings.poll.fetch_pages:
+                preload.append("newsd.daemon.extract")
+            context.set_forkserver_preload(preload)
             return ProcessPoolExecutor(self.processes, mp_context=context, initializer=start_process,
                                        initargs=(self.settings,))
         return ThreadPoolExecutor(1, thread_name_prefix="extract", initializer=start, initargs=(self.settings,))

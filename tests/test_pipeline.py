@@ -8,7 +8,7 @@ import threading
 import time
 
 from conftest import OTHER_STORIES, STORY, Response, article_html, rss
-from newsd.daemon import pipeline, workers
+from newsd.daemon import extract as extract_module, pipeline, workers
 from newsd.daemon.fetcher import FetchResult
 from newsd.daemon.pipeline import choose_text, new_validators
 
@@ -62,7 +62,7 @@ def test_a_page_that_breaks_the_extractor_falls_back_to_feed_text(server, write_
     def broken(html, url=None, rules=None, disabled=frozenset()):
         raise RuntimeError("extractor bug")
 
-    monkeypatch.setattr(workers, "extract", broken)
+    monkeypatch.setattr(extract_module, "extract", broken)  # workers.extract_page imports it when called
     server.routes["/feed.xml"] = Response(rss([{"title": "T", "guid": "g", "link": server.url("/p.html"),
                                                 "description": "Feed text."}]), headers={"Content-Type": "application/rss+xml"})
     server.routes["/p.html"] = Response(article_html("T", STORY), headers={"Content-Type": "text/html"})
@@ -191,7 +191,7 @@ def test_extraction_keeps_no_state_between_pages():
 def test_pages_are_never_extracted_two_at_once(server, write_config, run_cli, tmp_path, monkeypatch):
     # trafilatura and lxml crash the process when two extractions run in parallel threads
     running, peak, lock = [0], [0], threading.Lock()
-    real_extract = workers.extract
+    real_extract = extract_module.extract
 
     def watched_extract(*args, **kwargs):
         with lock:
@@ -204,7 +204,7 @@ def test_pages_are_never_extracted_two_at_once(server, write_config, run_cli, tm
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(workers, "extract", watched_extract)
+    monkeypatch.setattr(extract_module, "extract", watched_extract)
     items = [{"title": f"Story {i}", "guid": f"g{i}", "link": server.url(f"/s{i}.html")} for i in range(4)]
     server.routes["/feed.xml"] = Response(rss(items), headers={"Content-Type": "application/rss+xml"})
     for i in range(4):
