@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html as htmllib
 import re
@@ -98,7 +99,10 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=8)  # few: a page's text can be megabytes
 def word_count(text: str) -> int:
+    """Whitespace-separated words. Kept for the last few texts: storing one entry asks
+    several times about the same long text (its choice, its dedup, its record)."""
     return len(text.split())
 
 

@@ -92,6 +92,8 @@ def _is_amp_param(pair: str) -> bool:
 
 def _from_amp_cache(url: str) -> str | None:
     """The publisher's URL inside a Google AMP cache URL (".../c/s/example.com/x"), if it is one."""
+    if _AMP_CACHE_HOST not in url.lower():  # nearly every URL: no need to parse it
+        return None
     parts = urlsplit(url)
     if not (parts.hostname or "").lower().endswith(_AMP_CACHE_HOST):
         return None
