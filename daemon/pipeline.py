@@ -573,12 +573,14 @@ class Poller:
                 self.store.add_source(existing, source, 1.0)
                 return article, existing, False
             match = find_copy(self.store, article.title, article.text, article.content_hash, self.dedup)
+            exact = match is not None
             if match is None:
                 # the copy that made the fingerprint look unneeded may be gone by now
                 fingerprint = fingerprint or fingerprint_of(article.text, self.dedup)
                 match = find_near(self.store, article.text, fingerprint, self.dedup, url=url) if fingerprint else None
             if match is not None:
-                self._keep_the_fuller_text(match, article, fingerprint, fetched, fetched_at)
+                if not exact:  # an exact copy has the same words, so it is never the fuller text
+                    self._keep_the_fuller_text(match, article, fingerprint, fetched, fetched_at)
                 self.store.add_source(match.article_id, source, match.similarity)
                 return article, match.article_id, False
             site = site_of(url)

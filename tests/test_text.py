@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, strategies as st
 
 from newsd.daemon.dates import clamp_future, from_struct_time, iso_utc, parse_iso
 from newsd.daemon.text import content_hash, html_to_text, normalise_for_hash, word_count
@@ -163,3 +164,10 @@ def test_clamp_future_keeps_past_dates_and_none():
     assert clamp_future("2020-06-01T12:00:00Z", fetched) == "2020-06-01T12:00:00Z"
     assert clamp_future(fetched, fetched) == fetched
     assert clamp_future(None, fetched) is None
+
+
+@given(st.text())
+def test_normalise_for_hash_is_the_formula_stored_hashes_were_made_with(text):
+    import re
+
+    assert normalise_for_hash(text) == " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
