@@ -97,6 +97,7 @@ class Daemon:
         self.store.group_commits(GROUP_COMMIT_S)
         ticker = asyncio.create_task(commit_groups(self.store))
         try:
+            await self._start_workers()
             async with Fetcher(self.settings.http) as fetcher:
                 self._poller = Poller(self.store, fetcher, self._work, self.settings)
                 scheduler = self._scheduler(loop)
@@ -119,6 +120,17 @@ class Daemon:
             self._commit_last()
         log.info("newsd run: stopped (%s)", self.status_line())
         return self.exit_code
+
+    async def _start_workers(self) -> None:
+        """The worker processes up before READY, so that READY means polling at full speed."""
+        assert self._work is not None
+        started = time.monotonic()
+        try:
+            await self._work.start()
+        except Exception as exc:  # the polls start them again, and report what fails
+            log.warning("could not start the worker processes (%r); they start with the first feed", exc)
+            return
+        log.debug("%d worker processes started in %.2f s", self._work.processes, time.monotonic() - started)
 
     def _commit_last(self) -> None:
         """Commit the last group of writes and go back to a commit per transaction."""

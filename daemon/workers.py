@@ -85,6 +85,11 @@ def fingerprint(text: str) -> FingerprintRecord | None:
     return fingerprint_of(text, _current().dedup)
 
 
+def ready() -> int:
+    """A job that does nothing: it makes the pool start a worker (``Workers.start``)."""
+    return os.getpid()
+
+
 def default_processes() -> int:
     """One worker process per core this process may use."""
     try:
@@ -117,6 +122,12 @@ class Workers:
             return ProcessPoolExecutor(self.processes, mp_context=context, initializer=start_process,
                                        initargs=(self.settings,))
         return ThreadPoolExecutor(1, thread_name_prefix="extract", initializer=start, initargs=(self.settings,))
+
+    async def start(self) -> None:
+        """Start every worker now. The pool starts them on first use, and the first feeds
+        of a run would wait for that (a fresh interpreter importing the parser, per process)."""
+        if self.processes > 0:
+            await asyncio.gather(*(self._run(ready) for _ in range(self.processes)))
 
     async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> Feed:
         return await self._run(parse, body, dict(headers), url)

@@ -264,6 +264,24 @@ def test_a_permanent_redirect_to_an_error_does_not_move_the_feed(server, write_c
     assert rows(tmp_path / "newsd.db", "SELECT url, moved_from FROM feeds") == [(server.url("/old.xml"), None)]
 
 
+def test_workers_start_every_process_before_the_first_job(tmp_path):
+    from newsd.daemon.workers import Workers
+
+    settings = Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db"))
+    workers = Workers(settings, 2)
+
+    async def run() -> None:
+        assert len(getattr(workers._executor, "_processes", None) or {}) == 0  # the pool starts them lazily
+        await workers.start()
+        processes = workers._executor._processes  # type: ignore[attr-defined]
+        assert len(processes) == 2 and all(p.is_alive() for p in processes.values())
+
+    try:
+        asyncio.run(run())
+    finally:
+        workers.close()
+
+
 def test_a_dead_worker_process_is_replaced(tmp_path):
     import os
     import signal as signals
