@@ -145,6 +145,11 @@ def read_local(url: str, last_modified: str | None, max_bytes: int) -> FetchResu
     return FetchResult(url=url, final_url=url, status=200, headers=headers, body=body, elapsed_ms=elapsed)
 
 
+# The longest Crawl-delay honoured: a site asking for more would hold a feed's
+# poll for hours (its pages are fetched one after another).
+MAX_HOST_DELAY_S = 30.0
+
+
 class Fetcher:
     """One HTTP session for a whole run: shared connection pool, global and per-host limits."""
 
@@ -157,6 +162,8 @@ class Fetcher:
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         # When each host may see its next request start (event loop time).
         self._host_next_start: dict[str, float] = {}
+        # Hosts that asked for more time between requests than host_delay (robots.txt Crawl-delay).
+        self._host_delays: dict[str, float] = {}
         # Names resolving to private addresses are refused, but for the host of the
         # current netguard.trusting block (the polled feed's own).
         self._guard = GuardedResolver(allow_private=settings.allow_private)
@@ -166,13 +173,25 @@ class Fetcher:
             self._host_slots[host] = asyncio.Semaphore(self.settings.max_per_host)
         return self._host_slots[host]
 
+    def slow_down(self, url: str, seconds: float) -> float:
+        """Space requests to ``url``'s host at least ``seconds`` apart from now on (a robots.txt
+        Crawl-delay), never more than MAX_HOST_DELAY_S and never less than ``host_delay``; the delay used."""
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            return self.settings.host_delay
+        delay = max(self.settings.host_delay, min(seconds, MAX_HOST_DELAY_S))
+        if host and delay > self.settings.host_delay:
+            self._host_delays[host] = delay
+        return delay
+
     async def _wait_for_host_turn(self, host: str) -> None:
         """Space the starts of requests to one host at least ``host_delay`` apart, first come first served.
 
         Each caller reserves the next free start time before it sleeps (no
         await in between), so waiting callers keep their order without a lock.
         """
-        delay = self.settings.host_delay
+        delay = self._host_delays.get(host, self.settings.host_delay)
         if delay <= 0:
             return
         now = asyncio.get_running_loop().time()

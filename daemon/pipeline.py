@@ -623,8 +623,12 @@ class Poller:
         if refusal is not None:
             log.warning("%s: %s", feed_url, refusal)
             return FetchedPage(None, entry.link, refusal)
-        if scheme != "file" and not await self.robots.allowed(entry.link):
-            return FetchedPage(None, entry.link, "robots.txt disallows this page for newsd; the feed's text is kept")
+        if scheme != "file":
+            if not await self.robots.allowed(entry.link):
+                return FetchedPage(None, entry.link, "robots.txt disallows this page for newsd; the feed's text is kept")
+            crawl_delay = self.robots.crawl_delay(entry.link)
+            if crawl_delay:
+                self.fetcher.slow_down(entry.link, crawl_delay)
         page = await self.fetcher.get(entry.link, accept=HTML_ACCEPT)
         problem = page_problem(page)
         if problem is not None:

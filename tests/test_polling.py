@@ -122,6 +122,36 @@ def test_robots_txt_is_honoured_for_article_pages(server, write_config, run_cli,
     assert stored["Open"] is None and "robots.txt" in stored["Closed"]
 
 
+def test_a_crawl_delay_in_robots_txt_spaces_the_page_requests(server, write_config, run_cli, tmp_path):
+    server.routes["/robots.txt"] = Response("User-agent: *\nCrawl-delay: 0.4\n", headers={"Content-Type": "text/plain"})
+    pages = [f"/news/{n}.html" for n in range(3)]
+    server.routes["/feed.xml"] = Response(rss([
+        {"title": f"Story {n}", "guid": f"g{n}", "link": server.url(path), "description": "Summary."}
+        for n, path in enumerate(pages)
+    ]), headers=FEED_HEADERS)
+    started: list[float] = []
+
+    def page(request):
+        started.append(time.monotonic())
+        return Response(article_html("Story", STORY), headers=HTML_HEADERS)
+
+    for path in pages:
+        server.routes[path] = page
+    fetch_json(run_cli, write_config(server.url("/feed.xml")))  # host_delay = 0
+    assert len(started) == 3
+    gaps = [later - earlier for earlier, later in zip(sorted(started), sorted(started)[1:])]
+    assert min(gaps) >= 0.35, gaps
+
+
+def test_a_crawl_delay_is_capped_and_never_shortens_host_delay():
+    from newsd.daemon.fetcher import MAX_HOST_DELAY_S
+
+    fetcher = Fetcher(HttpSettings(host_delay=2.0))
+    assert fetcher.slow_down("https://slow.example/a", 3600) == MAX_HOST_DELAY_S
+    assert fetcher.slow_down("https://fast.example/a", 0.5) == 2.0
+    assert fetcher._host_delays == {"slow.example": MAX_HOST_DELAY_S}
+
+
 def test_requests_to_one_host_start_at_least_host_delay_apart(server):
     server.routes["/p"] = Response("ok", headers={"Content-Type": "text/plain"})
     settings = HttpSettings(timeout=5, host_delay=0.25, max_per_host=4, allow_private=True)
