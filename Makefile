@@ -43,7 +43,7 @@ typecheck: install-dev
 	cd $(TYPECHECK_TREE) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml newsd
 
 clean:
-	rm -rf $(VENV) build *.egg-info $(DB) $(DB)-wal $(DB)-shm
+	rm -rf $(VENV) build *.egg-info $(DB) $(DB)-wal $(DB)-shm $(DB).lock
 
 ## make docs: regenerate the CLI reference from --help
 docs: install
