@@ -46,13 +46,14 @@ def starter_config_text(data_home: Path | None = None) -> str:
     return text.replace('path = "newsd.db"', f'path = "{(data_home / "newsd" / "newsd.db").as_posix()}"')
 
 
+def is_missing_local_feed(url: str) -> bool:
+    """Whether ``url`` names a local feed file that does not exist (yet)."""
+    return url.startswith("file://") and not Path(unquote(urlsplit(url).path)).exists()
+
+
 def missing_local_feeds(settings: Settings) -> list[str]:
     """Local feed files that do not exist (yet): worth a warning, not an error."""
-    missing = []
-    for feed in settings.feeds:
-        if feed.url.startswith("file://") and not Path(unquote(urlsplit(feed.url).path)).exists():
-            missing.append(feed.url)
-    return missing
+    return [feed.url for feed in settings.feeds if is_missing_local_feed(feed.url)]
 
 
 def default_locations(home: Path | None = None) -> list[Path]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from newsd.config.loader import is_missing_local_feed
 from newsd.config.validate import normalise_feed_url
 from newsd.daemon.cli_context import AppContext, FatalError, feed_url_argument, find_feed, pass_app
 from newsd.daemon.opml import OpmlError, build_opml, parse_opml
@@ -63,6 +64,8 @@ def add(app: AppContext, url: str, name: str | None, tags: tuple[str, ...]) -> N
         tags = tags or tuple(json.loads(existing["tags"]))
     store.upsert_feed(feed_url, name, tags, enabled=True, origin="cli")
     click.echo(f"{'Updated' if existing else 'Added'} {feed_url}; poll it with 'newsd fetch --feed {feed_url}'.")
+    if is_missing_local_feed(feed_url):  # as config check warns: a typo'd path would only fail at the poll
+        click.echo(f"warning: feed file {feed_url} does not exist (yet); its polls will fail until it does", err=True)
 
 
 @feeds.command()

@@ -177,6 +177,16 @@ def test_fetch_feed_accepts_paths_and_names_in_any_case(tmp_path, write_config, 
     assert by_name.exit_code == 0 and json.loads(by_name.stdout)["feeds_polled"] == 1
 
 
+def test_adding_a_local_feed_that_does_not_exist_warns(tmp_path, write_config, run_cli, monkeypatch):
+    config = str(write_config())
+    monkeypatch.chdir(tmp_path)
+    missing = run_cli("--config", config, "feeds", "add", "./nowhere.xml")
+    assert missing.exit_code == 0 and "warning: feed file" in missing.stderr and "does not exist" in missing.stderr
+    (tmp_path / "here.xml").write_text(rss([]), encoding="utf-8")
+    present = run_cli("--config", config, "feeds", "add", "./here.xml")
+    assert present.exit_code == 0 and "warning" not in present.stderr
+
+
 def test_adding_a_feed_again_keeps_what_was_not_given(write_config, run_cli):
     config = str(write_config())
     run_cli("--config", config, "feeds", "add", "https://e.example/rss", "--name", "Ex", "--tag", "a")
