@@ -148,6 +148,7 @@ def read_local(url: str, last_modified: str | None, max_bytes: int) -> FetchResu
 # The longest Crawl-delay honoured: a site asking for more would hold a feed's
 # poll for hours (its pages are fetched one after another).
 MAX_HOST_DELAY_S = 30.0
+MAX_SLOW_HOSTS = 10_000  # hosts with a Crawl-delay remembered (as many as robots.txt files kept)
 
 
 class Fetcher:
@@ -181,8 +182,14 @@ class Fetcher:
         except ValueError:
             return self.settings.host_delay
         delay = max(self.settings.host_delay, min(seconds, MAX_HOST_DELAY_S))
-        if host and delay > self.settings.host_delay:
+        if not host:
+            return delay
+        if delay > self.settings.host_delay:
+            if host not in self._host_delays and len(self._host_delays) >= MAX_SLOW_HOSTS:
+                del self._host_delays[next(iter(self._host_delays))]  # the oldest
             self._host_delays[host] = delay
+        else:  # a robots.txt that no longer asks for more
+            self._host_delays.pop(host, None)
         return delay
 
     async def _wait_for_host_turn(self, host: str) -> None:

@@ -61,7 +61,8 @@ DNS_CACHE_SIZE = 10_000
 
 # The common case, spelled so that urlsplit would read the same host: letters, digits, dots and
 # dashes only, no user info, no brackets. Anything else takes the slow, general path.
-_PLAIN_HOST = re.compile(r"https?://([a-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)", re.IGNORECASE)
+# ASCII: with Unicode case folding, [a-z] would also match "ſ", "ı", "İ" and the Kelvin sign.
+_PLAIN_HOST = re.compile(r"https?://([a-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)", re.IGNORECASE | re.ASCII)
 
 
 @functools.lru_cache(maxsize=DNS_CACHE_SIZE)

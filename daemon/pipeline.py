@@ -37,7 +37,7 @@ from newsd.daemon.workers import Workers
 from newsd.daemon.netguard import refusal_reason, trusting
 from newsd.daemon.robots import RobotsCache
 from newsd.daemon.dedup import StoryMatch, can_match_near, find_copy, find_near, fingerprint_of, is_fuller
-from newsd.daemon.story_facts import same_story
+from newsd.daemon.story_facts import EXCERPT_RATIO, same_story
 from newsd.daemon.site_learning import learn_and_clean, without_learned
 from newsd.daemon.text import content_hash, looks_like_html, word_count
 from newsd.daemon.urls import DEFAULT_TRACKING, TrackingParams, canonical_url, same_site, site_of
@@ -579,7 +579,7 @@ class Poller:
                 fingerprint = fingerprint or fingerprint_of(article.text, self.dedup)
                 match = find_near(self.store, article.text, fingerprint, self.dedup, url=url) if fingerprint else None
             if match is not None:
-                if not exact:  # an exact copy has the same words, so it is never the fuller text
+                if not exact or self._may_be_fuller(article, match.article_id):
                     self._keep_the_fuller_text(match, article, fingerprint, fetched, fetched_at)
                 self.store.add_source(match.article_id, source, match.similarity)
                 return article, match.article_id, False
@@ -598,6 +598,16 @@ class Poller:
         stored = self.store.story(article_id)
         return stored is not None and (content_hash(stored.text) == article.content_hash
                                        or same_story(stored.text, article.text, one_site=True))
+
+    def _may_be_fuller(self, article: ArticleRecord, article_id: int) -> bool:
+        """For an exact copy: whether its text could be the fuller, by the stored word count alone.
+
+        The same folded words, but not always the same count: a page that puts
+        paragraphs where a feed ran Chinese or Japanese sentences together counts
+        more. Reading the count, not the text, keeps the common case cheap.
+        """
+        stored = self.store.word_count_of(article_id)
+        return stored is not None and article.word_count >= EXCERPT_RATIO * max(1, stored)
 
     def _keep_the_fuller_text(self, match: StoryMatch, article: ArticleRecord, fingerprint: FingerprintRecord | None,
                               fetched: FetchedPage, at: str) -> None:
@@ -626,9 +636,8 @@ class Poller:
         if scheme != "file":
             if not await self.robots.allowed(entry.link):
                 return FetchedPage(None, entry.link, "robots.txt disallows this page for newsd; the feed's text is kept")
-            crawl_delay = self.robots.crawl_delay(entry.link)
-            if crawl_delay:
-                self.fetcher.slow_down(entry.link, crawl_delay)
+            # set, raised, lowered or dropped with the robots.txt newsd holds now
+            self.fetcher.slow_down(entry.link, self.robots.crawl_delay(entry.link) or 0.0)
         page = await self.fetcher.get(entry.link, accept=HTML_ACCEPT)
         problem = page_problem(page)
         if problem is not None:

@@ -48,6 +48,8 @@ DISPATCH_EVERY_S = 1.0
 # Stopping: running polls get this long to finish before they are cancelled,
 # so the process is gone well within the 10 s systemd and users expect.
 STOP_GRACE_S = 5.0
+# Worker processes start in well under a second; READY must not wait on a hung one for long.
+WORKER_START_TIMEOUT_S = 30.0
 CHECKPOINT_EVERY = timedelta(minutes=15)
 OPTIMIZE_EVERY = timedelta(hours=24)
 MAX_OPTIMIZE_STEPS = 1_000  # a bound, in case polls add segments as fast as they are merged
@@ -126,8 +128,8 @@ class Daemon:
         assert self._work is not None
         started = time.monotonic()
         try:
-            await self._work.start()
-        except Exception as exc:  # the polls start them again, and report what fails
+            await asyncio.wait_for(self._work.start(), WORKER_START_TIMEOUT_S)
+        except Exception as exc:  # the polls start them again, and report what fails (a timeout too)
             log.warning("could not start the worker processes (%r); they start with the first feed", exc)
             return
         log.debug("%d worker processes started in %.2f s", self._work.processes, time.monotonic() - started)

@@ -494,6 +494,11 @@ class Store:
         rows = self.db.execute(f"SELECT id, title, text, url FROM articles WHERE id IN ({marks})", ids).fetchall()
         return {article_id: StoredStory(title, text, url) for article_id, title, text, url in rows}
 
+    def word_count_of(self, article_id: int) -> int | None:
+        """An article's stored word count, without reading its text; None when there is no such article."""
+        row = self.db.execute("SELECT word_count FROM articles WHERE id = ?", [article_id]).fetchone()
+        return row[0] if row else None
+
     def story(self, article_id: int) -> StoredStory | None:
         """Title, text and URL of one story; None when there is no such article."""
         return self.story_texts([article_id]).get(article_id)
@@ -607,11 +612,14 @@ class Store:
 
         Feeds whose ids are in ``skip`` (being polled right now: still due) are passed over.
         """
-        wanted = [feed_id for feed_id in self._due_ids(now, limit + len(skip)) if feed_id not in skip][:limit]
+        # dict.fromkeys: a feed whose next_poll_at another process set between the two searches is in both
+        due = dict.fromkeys(self._due_ids(now, limit + len(skip)))
+        wanted = [feed_id for feed_id in due if feed_id not in skip][:limit]
         if not wanted:
             return []
+        # still active: another process may have disabled one since the ids were read
         rows = {row["id"]: row for row in self.db.query(
-            "SELECT * FROM feeds WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(wanted)])}
+            f"SELECT * FROM feeds WHERE id IN (SELECT value FROM json_each(?)) AND {self._ACTIVE}", [json.dumps(wanted)])}
         return [rows[feed_id] for feed_id in wanted if feed_id in rows]
 
     def _due_ids(self, now: str, limit: int) -> list[int]:

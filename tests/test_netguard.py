@@ -332,6 +332,7 @@ def test_a_kept_alive_connection_opened_for_a_trusted_request_is_no_way_in_for_a
     "http://Example.COM./x", "https://a.b:8080", "http://127.0.0.1:99/f/1.xml?x", "http://user@evil.com@127.0.0.1/",
     "http://[::1]:80/", "http://xn--bcher-kva.de/", "HTTP://münchen.de/", " http://a.com/", "http://a.com\\@b.com/",
     "http://./", "http://a.com#frag", "http://a.com:/p", "http://a.com\t.evil/",
+    "http://ſx.com/", "http://ıx.com/", "http://İx.com/", "http://\u212ax.com/", "http://a.com:80@evil.test/",
 ])
 def test_trusted_host_fast_path_reads_the_host_urlsplit_reads(url):
     from urllib.parse import urlsplit

@@ -150,6 +150,8 @@ def test_a_crawl_delay_is_capped_and_never_shortens_host_delay():
     assert fetcher.slow_down("https://slow.example/a", 3600) == MAX_HOST_DELAY_S
     assert fetcher.slow_down("https://fast.example/a", 0.5) == 2.0
     assert fetcher._host_delays == {"slow.example": MAX_HOST_DELAY_S}
+    fetcher.slow_down("https://slow.example/b", 0.0)  # its robots.txt no longer names a Crawl-delay
+    assert fetcher._host_delays == {}
 
 
 def test_requests_to_one_host_start_at_least_host_delay_apart(server):
@@ -364,6 +366,21 @@ def test_an_exact_copy_needs_no_fingerprint_and_a_new_story_gets_one_from_a_work
     assert rows(db, "SELECT count(*) FROM article_sources") == [(3,)]
 
 
+def test_an_exact_copy_that_paragraphs_a_run_on_text_replaces_it(server, write_config, run_cli, tmp_path):
+    """The same folded words, but the copy puts paragraphs where the first ran Japanese sentences together."""
+    run_on = "東京は晴れ。大阪は雨。名古屋は曇り。"
+    paragraphed = "<p>東京は晴れ。</p><p>大阪は雨。</p><p>名古屋は曇り。</p>"
+    items = [{"title": "天気", "guid": "a", "link": server.url("/a"), "description": run_on}]
+    server.routes["/feed.xml"] = lambda request: Response(rss(items), headers=FEED_HEADERS)
+    config = write_config(server.url("/feed.xml"), extra="[poll]\nworkers = 0\nfetch_pages = false\n")
+    assert fetch_json(run_cli, config)["articles_new"] == 1
+    items.append({"title": "天気", "guid": "b", "link": server.url("/b"), "description": paragraphed})
+    assert fetch_json(run_cli, config)["articles_new"] == 0  # the same story
+    db = tmp_path / "newsd.db"
+    assert rows(db, "SELECT text, word_count FROM articles") == [("東京は晴れ。\n\n大阪は雨。\n\n名古屋は曇り。", 3)]
+    assert rows(db, "SELECT count(*) FROM article_sources") == [(2,)]
+
+
 def test_the_full_text_index_is_merged_in_short_steps_that_end(tmp_path):
     from test_store import article, source
 
@@ -405,3 +422,15 @@ def test_grouped_writes_are_committed_while_the_poller_waits_on_the_network(tmp_
 
     with open_store(tmp_path / "s.db") as store:
         assert asyncio.run(run(store)) == (0, 1)
+
+
+def test_the_daemon_process_does_not_load_the_extractor():
+    """trafilatura is for the workers that extract pages: the CLI and the daemon's main process go without it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, newsd.daemon.cli, newsd.daemon.service, newsd.daemon.pipeline, newsd.daemon.workers; "
+            "print(sorted(m for m in ('trafilatura', 'newsd.daemon.extract') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
