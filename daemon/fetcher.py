@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal, Mapping
+from contextvars import ContextVar, Token
+from typing import Awaitable, Callable, Literal, Mapping
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
@@ -35,7 +36,51 @@ HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 # Why there is no usable response; the message in FetchResult.error says more.
 ErrorKind = Literal["dns", "connect", "tls", "timeout", "http", "too_large", "redirects", "bad_url", "file", "protocol",
-                    "refused"]
+                    "refused", "robots"]
+
+# What each request of the current task must pass, redirect hops included: a URL's
+# problem, or None to go ahead (``checking_hops``; the poll sets robots.txt's verdict).
+HopCheck = Callable[[str], Awaitable[str | None]]
+_hop_check: ContextVar[HopCheck | None] = ContextVar("newsd_hop_check", default=None)
+
+
+class checking_hops:  # noqa: N801 - used as a function: ``with checking_hops(check):``
+    """Requests made inside (by this task and the tasks it starts) go to a URL only if ``check`` passes it.
+
+    ``check(url)`` is asked before every request and every redirect hop; None
+    (``checking_hops(None)``) checks nothing, for requests the check itself
+    makes (robots.txt).
+    """
+
+    def __init__(self, check: HopCheck | None) -> None:
+        self.check = check
+        self._token: Token[HopCheck | None] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _hop_check.set(self.check)
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._token is not None
+        _hop_check.reset(self._token)
+        self._token = None
+
+
+class HopRefused(aiohttp.ClientError):
+    """A request or redirect hop that the current ``checking_hops`` check refused."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def _check_hop(request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType) -> aiohttp.ClientResponse:
+    """A client middleware: the current task's hop check, on every request and redirect hop."""
+    check = _hop_check.get()
+    if check is not None:
+        problem = await check(str(request.url))
+        if problem is not None:
+            raise HopRefused(problem)
+    return await handler(request)
 
 
 @dataclass(frozen=True)
@@ -225,7 +270,8 @@ class Fetcher:
             # Validators are echoed verbatim; cookies would only make polls stateful.
             cookie_jar=aiohttp.DummyCookieJar(),
             # Checks every hop, redirects included, for private IP literals (the resolver never sees those).
-            middlewares=(self._guard.middleware,),
+            # The hop check (robots.txt for article pages) likewise sees every hop.
+            middlewares=(self._guard.middleware, _check_hop),
         )
         return self
 
@@ -288,6 +334,8 @@ class Fetcher:
             return _failure(url, "redirects", f"more than {self.settings.max_redirects} redirects", started)
         except aiohttp.InvalidURL as exc:
             return _failure(url, "bad_url", f"invalid URL {str(exc)!r}", started)
+        except HopRefused as exc:
+            return _failure(url, "robots", exc.message, started)
         except aiohttp.ClientError as exc:
             return _failure(url, "protocol", f"{type(exc).__name__}: {exc}", started)
         except ValueError as exc:  # yarl and urllib reject some malformed URLs this way

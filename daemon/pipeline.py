@@ -22,7 +22,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
-from functools import partial
 from typing import Any, AsyncIterator, Callable, Literal
 from urllib.parse import urlsplit
 
@@ -32,7 +31,7 @@ from newsd.daemon.schedule import FeedSchedule, Limits, PollFacts, after_poll, l
 from newsd.daemon.errors import FeedError
 from newsd.daemon.document import Document
 from newsd.daemon.feed import Entry, Feed
-from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult
+from newsd.daemon.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher, FetchResult, checking_hops
 from newsd.daemon.workers import Workers
 from newsd.daemon.netguard import refusal_reason, trusting
 from newsd.daemon.robots import RobotsCache
@@ -237,7 +236,7 @@ class Poller:
         # same new story in one run download it once.
         self._in_flight: dict[str, asyncio.Future[int | None]] = {}
         # robots.txt of each article site, fetched once a day per origin, through the same limits.
-        self.robots = RobotsCache(partial(fetcher.get, accept=ROBOTS_ACCEPT), fetcher.settings.user_agent)
+        self.robots = RobotsCache(self._fetch_robots, fetcher.settings.user_agent)
         # Poll records wait here and are written many to a transaction: one commit
         # per feed would cap a warm poll (all 304) at a few thousand feeds a second.
         self._pending_polls: list[PollRecord] = []
@@ -484,6 +483,16 @@ class Poller:
             if link and self._in_flight.get(link) is future:
                 del self._in_flight[link]
 
+    async def _fetch_robots(self, url: str) -> FetchResult:
+        with checking_hops(None):  # robots.txt itself is never subject to robots.txt
+            return await self.fetcher.get(url, accept=ROBOTS_ACCEPT)
+
+    async def _robots_problem(self, url: str) -> str | None:
+        """Why robots.txt forbids newsd ``url`` (a page or one of its redirect hops), or None."""
+        if urlsplit(url).scheme.lower() not in ("http", "https") or await self.robots.allowed(url):
+            return None
+        return f"robots.txt disallows {url} for newsd; the feed's text is kept"
+
     def _due_for_revisit(self, link: str, now: str) -> bool:
         """Whether a stored story's own URL should be fetched again: its text is older than REVISIT_AFTER_S."""
         checked_at = self.store.text_checked_at(link)
@@ -638,7 +647,8 @@ class Poller:
                 return FetchedPage(None, entry.link, "robots.txt disallows this page for newsd; the feed's text is kept")
             # set, raised, lowered or dropped with the robots.txt newsd holds now
             self.fetcher.slow_down(entry.link, self.robots.crawl_delay(entry.link) or 0.0)
-        page = await self.fetcher.get(entry.link, accept=HTML_ACCEPT)
+        with checking_hops(self._robots_problem):  # a redirect to a page robots.txt disallows is not followed
+            page = await self.fetcher.get(entry.link, accept=HTML_ACCEPT)
         problem = page_problem(page)
         if problem is not None:
             log.info("%s: %s; using the feed's text", entry.link, problem)

@@ -122,6 +122,37 @@ def test_robots_txt_is_honoured_for_article_pages(server, write_config, run_cli,
     assert stored["Open"] is None and "robots.txt" in stored["Closed"]
 
 
+def test_a_redirect_to_a_page_robots_txt_disallows_is_not_followed(server, write_config, run_cli, tmp_path):
+    server.routes["/robots.txt"] = Response("User-agent: *\nDisallow: /private/\n", headers={"Content-Type": "text/plain"})
+    server.routes["/feed.xml"] = Response(rss([
+        {"title": "Moved", "guid": "m", "link": server.url("/news/moved.html"), "description": "Moved summary."},
+    ]), headers=FEED_HEADERS)
+    server.routes["/news/moved.html"] = Response(status=302, headers={"Location": server.url("/private/page.html")})
+    server.routes["/private/page.html"] = Response(article_html("Moved", STORY), headers=HTML_HEADERS)
+    summary = fetch_json(run_cli, write_config(server.url("/feed.xml")))
+    assert summary["articles_new"] == 1
+    assert len(server.requests_to("/news/moved.html")) == 1 and server.requests_to("/private/page.html") == []
+    assert len(server.requests_to("/robots.txt")) == 1
+    ((text, error),) = rows(tmp_path / "newsd.db", "SELECT text, page_error FROM articles")
+    assert text == "Moved summary." and "robots.txt disallows" in error and "/private/page.html" in error
+
+
+def test_a_redirect_to_another_site_asks_that_sites_robots_txt(server, other_site, write_config, run_cli, tmp_path):
+    """The hop's robots.txt is fetched in the middle of the page's request (no deadlock), and obeyed."""
+    other_site.routes["/robots.txt"] = Response("User-agent: *\nDisallow: /private/\n",
+                                                headers={"Content-Type": "text/plain"})
+    server.routes["/feed.xml"] = Response(rss([
+        {"title": "Away", "guid": "a", "link": server.url("/go"), "description": "Away summary."},
+    ]), headers=FEED_HEADERS)
+    server.routes["/go"] = Response(status=302, headers={"Location": other_site.url("/private/x.html")})
+    other_site.routes["/private/x.html"] = Response(article_html("Away", STORY), headers=HTML_HEADERS)
+    config = write_config(server.url("/feed.xml"), http="timeout = 5\nallow_private = true")
+    assert fetch_json(run_cli, config)["articles_new"] == 1
+    assert [r.path for r in other_site.requests] == ["/robots.txt"]
+    ((error,),) = rows(tmp_path / "newsd.db", "SELECT page_error FROM articles")
+    assert "robots.txt disallows" in error
+
+
 def test_a_crawl_delay_in_robots_txt_spaces_the_page_requests(server, write_config, run_cli, tmp_path):
     server.routes["/robots.txt"] = Response("User-agent: *\nCrawl-delay: 0.4\n", headers={"Content-Type": "text/plain"})
     pages = [f"/news/{n}.html" for n in range(3)]
