@@ -269,6 +269,7 @@ class NewsdStore:
             "peak_pss_tree_mib": sampler.peak_tree_pss_kib / 1024,
             "peak_rss_self_sampled_mib": sampler.peak_self_kib / 1024,
             "max_procs": sampler.max_procs,
+            "peak_by_role_mib": {role: (rss / 1024, pss / 1024) for role, (rss, pss) in sampler.peak_by_role_kib.items()},
             "notices": notices,
             "last_status": status_lines[-1] if status_lines else None,
         }
@@ -315,6 +316,7 @@ class NewsdStore:
             "peak_pss_tree_mib": sampler.peak_tree_pss_kib / 1024,
             "peak_rss_self_sampled_mib": sampler.peak_self_kib / 1024,
             "max_procs": sampler.max_procs,
+            "peak_by_role_mib": {role: (rss / 1024, pss / 1024) for role, (rss, pss) in sampler.peak_by_role_kib.items()},
             "notices": 0,
             "last_status": None,
         }

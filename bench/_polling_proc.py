@@ -95,6 +95,26 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
+def role_of(pid: int, root: int) -> str:
+    """A short name for a descendant of ``root``: what multiprocessing started it as.
+
+    A worker is forked from the fork server without an exec, so it has the
+    server's command line; it is told apart by its parent.
+    """
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmdline = fh.read()
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            parent = int(fh.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return "gone"
+    if b"resource_tracker" in cmdline:
+        return "resource tracker"
+    if b"forkserver" in cmdline and parent == root:
+        return "fork server"
+    return "each worker"
+
+
 def cpu_seconds(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
@@ -120,6 +140,8 @@ class TreeSampler(threading.Thread):
         self.peak_self_kib = 0
         self.max_procs = 0
         self.samples = 0
+        # Each process's own peak, by its role (``role_of``): where the tree's memory goes.
+        self.peak_by_role_kib: dict[str, tuple[int, int]] = {}
         self._stop_event = threading.Event()
 
     def sample(self) -> None:
@@ -131,7 +153,12 @@ class TreeSampler(threading.Thread):
         self.peak_self_kib = max(self.peak_self_kib, sizes[0])
         self.peak_tree_kib = max(self.peak_tree_kib, sum(sizes))
         self.max_procs = max(self.max_procs, len(pids))
-        self.peak_tree_pss_kib = max(self.peak_tree_pss_kib, sum(pss_kib(p) for p in pids))
+        psss = [pss_kib(p) for p in pids]
+        self.peak_tree_pss_kib = max(self.peak_tree_pss_kib, sum(psss))
+        for pid, rss, pss in zip(pids, sizes, psss):
+            role = "daemon" if pid == self.pid else role_of(pid, self.pid)
+            old_rss, old_pss = self.peak_by_role_kib.get(role, (0, 0))
+            self.peak_by_role_kib[role] = (max(old_rss, rss), max(old_pss, pss))
 
     def run(self) -> None:
         while not self._stop_event.is_set():

@@ -504,6 +504,9 @@ def print_facts(size: SizeRun) -> None:
                          f"startup {r['startup_s']:.1f} s"
                          + (f", shutdown {r['shutdown_s']:.1f} s" if r.get("shutdown_s") is not None else "")
                          + (f"; last STATUS: {r['last_status']}" if r.get("last_status") else "")
+                         + ("; peak RSS (PSS) by process: " + ", ".join(
+                             f"{role} {rss:.0f} ({pss:.0f}) MiB" for role, (rss, pss) in r["peak_by_role_mib"].items())
+                            if r.get("peak_by_role_mib") else "")
                          + ("; " + "; ".join(extra) if extra else ""))
     for key in ("newsboat_cold", "newsboat_second", "newsboat_warm", "newsboat_changed"):
         for i, r in enumerate(size.results.get(key, []), 1):

@@ -17,13 +17,17 @@ is no identity on its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from newsd.config import DedupSettings
 from newsd.daemon import fingerprint as fp
 from newsd.daemon.story_facts import EXCERPT_RATIO, same_story
 from newsd.daemon.text import word_count
 from newsd.daemon.urls import same_site
-from newsd.storage import FingerprintRecord, Store
+from newsd.storage import FingerprintRecord
+
+if TYPE_CHECKING:  # a worker process hashes texts (fingerprint_of) and never opens the store
+    from newsd.storage import Store
 
 # Candidates looked at per lookup: enough for every copy of a story, bounded
 # when a common template puts hundreds of stories in the same buckets.

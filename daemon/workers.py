@@ -12,83 +12,39 @@ segmentation fault when two extractions run at once in one process
 Each worker receives the settings once, at start, and builds the boilerplate
 rules for a page itself: pickling the compiled rules with every page would
 cost more than extracting it.
+
+Jobs wait their turn here, not in the pool's queue: a few more than there
+are workers are handed to the pool at a time, and the jobs that finish a
+feed already parsed (a fingerprint, a page) go before the parse of another
+feed. A pool fed in arrival order parsed every feed in flight before the
+first one's fingerprints, and held all their entries at once: a daemon
+polling 256 new feeds at a time had tens of megabytes of them waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import multiprocessing
 import os
-import signal
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Mapping
 
 from newsd.config import Settings
-from newsd.daemon.dedup import fingerprint_of
 from newsd.daemon.document import Document
-from newsd.daemon.feed import Feed, parse_feed
-from newsd.daemon.urls import DEFAULT_TRACKING
+from newsd.daemon.feed import Feed
+from newsd.daemon import worker_jobs as jobs
 from newsd.storage import FingerprintRecord, PageRecord, pack_page
 
 log = logging.getLogger(__name__)
 
-# The settings of this worker (process or thread), and the query parameters
-# a link's identity ignores, both set by ``start``.
-_settings: Settings | None = None
-_tracking = DEFAULT_TRACKING
-
-
-def start(settings: Settings) -> None:
-    """Initialise a worker with the run's settings."""
-    global _settings, _tracking
-    _settings = settings
-    _tracking = DEFAULT_TRACKING.extended(settings.dedup.tracking_params)
-
-
-def start_process(settings: Settings) -> None:
-    """Initialise a worker process: the parent alone decides when to stop.
-
-    Ctrl-C reaches the whole process group, and systemd signals every process
-    of the unit; a worker that died of it would fail the job it was doing.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    start(settings)
-
-
-def _current() -> Settings:
-    assert _settings is not None, "Workers not started"
-    return _settings
-
-
-def parse(body: bytes, headers: Mapping[str, str], url: str) -> Feed:
-    """A feed document's entries (``newsd.daemon.feed.parse_feed``); raises FeedError for a broken one."""
-    _current()  # started, so _tracking is this run's
-    return parse_feed(body, dict(headers), url, _tracking)
-
-
-def extract_page(feed_url: str | None, page_url: str | None, body: bytes) -> Document:
-    """A page's clean text and metadata, under the boilerplate rules of its feed and site."""
-    # Imported here: trafilatura and lxml are a worker's biggest imports, and a run that
-    # downloads no pages ([poll] fetch_pages = false) never needs them.
-    from newsd.daemon.extract import extract
-
-    ruleset = _current().rules_for(feed_url, page_url)
-    return extract(body, page_url, rules=ruleset.rules, disabled=ruleset.disabled)
-
-
-def fingerprint(text: str) -> FingerprintRecord | None:
-    """A text's dedup fingerprint (``newsd.daemon.dedup.fingerprint_of``): a millisecond or two of hashing."""
-    return fingerprint_of(text, _current().dedup)
-
-
-def ready() -> int:
-    """A job that does nothing: it makes the pool start a worker (``Workers.start``)."""
-    return os.getpid()
-
+# Job priorities, lowest first: finish what was started before starting a feed.
+FINISH_FIRST = 0
+START_NEW = 1
 
 def default_processes() -> int:
     """One worker process per core this process may use."""
@@ -106,6 +62,12 @@ class Workers:
         self.processes = processes
         self.settings = settings
         self._executor = self._new_executor()
+        # Jobs handed to the pool at once: one for each worker to run and one
+        # waiting behind it, so a worker never idles while its next job is on its way.
+        self._slots = 2 * max(1, processes)
+        self._busy = 0
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # (priority, arrival, turn)
+        self._arrivals = itertools.count()
 
     def _new_executor(self) -> Executor:
         if self.processes > 0:
@@ -115,31 +77,62 @@ class Workers:
             context = multiprocessing.get_context("forkserver")
             # Imported once in the fork server, so the workers share those pages. The extractor
             # only when pages are downloaded: with fetch_pages off it is 10 MB a process for nothing.
-            preload = ["newsd.daemon.workers"]
+            preload = ["newsd.daemon.worker_jobs"]
             if self.settings.poll.fetch_pages:
                 preload.append("newsd.daemon.extract")
+            preload.append("newsd.daemon.preload_done")
             context.set_forkserver_preload(preload)
-            return ProcessPoolExecutor(self.processes, mp_context=context, initializer=start_process,
+            return ProcessPoolExecutor(self.processes, mp_context=context, initializer=jobs.start_process,
                                        initargs=(self.settings,))
-        return ThreadPoolExecutor(1, thread_name_prefix="extract", initializer=start, initargs=(self.settings,))
+        return ThreadPoolExecutor(1, thread_name_prefix="extract", initializer=jobs.start, initargs=(self.settings,))
 
     async def start(self) -> None:
         """Start every worker now. The pool starts them on first use, and the first feeds
         of a run would wait for that (a fresh interpreter importing the parser, per process)."""
         if self.processes > 0:
-            await asyncio.gather(*(self._run(ready) for _ in range(self.processes)))
+            await asyncio.gather(*(self._run(jobs.ready) for _ in range(self.processes)))
 
     async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> Feed:
-        return await self._run(parse, body, dict(headers), url)
+        return await self._run_in_turn(START_NEW, jobs.parse, body, dict(headers), url)
 
     async def extract(self, feed_url: str | None, page_url: str | None, body: bytes) -> Document:
-        return await self._run(extract_page, feed_url, page_url, body)
+        return await self._run_in_turn(FINISH_FIRST, jobs.extract_page, feed_url, page_url, body)
 
     async def fingerprint(self, text: str) -> FingerprintRecord | None:
-        return await self._run(fingerprint, text)
+        return await self._run_in_turn(FINISH_FIRST, jobs.fingerprint, text)
 
     async def pack(self, url: str, body: bytes, fetched_at: str) -> PageRecord:
-        return await self._run(pack_page, url, body, fetched_at)
+        return await self._run_in_turn(FINISH_FIRST, pack_page, url, body, fetched_at)
+
+    async def _run_in_turn(self, priority: int, function, *args):  # type: ignore[no-untyped-def]
+        await self._turn(priority)
+        try:
+            return await self._run(function, *args)
+        finally:
+            self._pass_turn()
+
+    async def _turn(self, priority: int) -> None:
+        """Wait until the job may go to the pool: a slot is free and no job of a lower priority number waits."""
+        if self._busy < self._slots and not self._waiting:
+            self._busy += 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._arrivals), turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._pass_turn()  # it was given the slot as it was cancelled: give it on
+            raise
+
+    def _pass_turn(self) -> None:
+        """A job is done with its slot: the first waiting job takes it, or it is free."""
+        while self._waiting:
+            _, _, turn = heapq.heappop(self._waiting)
+            if not turn.done():  # a cancelled waiter's future is done already
+                turn.set_result(None)
+                return
+        self._busy -= 1
 
     async def _run(self, function, *args):  # type: ignore[no-untyped-def]
         executor = self._executor

@@ -34,7 +34,7 @@ SAMPLE_CHARS = 200  # of a recurring paragraph, kept for --explain and debugging
 PRUNE_AFTER = 1000
 PRUNE_EVERY = 100
 PER_KEY = 50  # LSH rows read per key in one lookup
-CACHE_KIB = 32 * 1024  # SQLite's page cache per connection
+CACHE_KIB = 8 * 1024  # SQLite's page cache per connection
 # Columns re-extraction may change; url, fetched_at and feed_id stay.
 CONTENT_COLUMNS = ("title", "text", "authors", "published_at", "language", "site_name", "word_count",
                    "content_hash", "text_source", "page_error")
@@ -135,9 +135,9 @@ def open_store(path: str | Path, create: bool = True) -> "Store":
         db.execute("PRAGMA foreign_keys = ON")
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, far fewer fsyncs
-        # Up to 32 MiB of pages in memory (SQLite's default is 2 MiB): room for the
-        # inner pages of the LSH index of a million stories, so a lookup reads one
-        # page per key from disk (or the OS cache), not two or three.
+        # Up to 8 MiB of pages in memory (SQLite's default is 2 MiB): the inner pages of
+        # the indexes a poll looks up. 32 MiB made no measurable difference to a dedup
+        # lookup at a million stories (docs/benchmarks.md) and cost the daemon 24 MB.
         db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         _migrate(db, path)
     except sqlite3.Error as exc:

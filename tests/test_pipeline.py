@@ -8,7 +8,7 @@ import threading
 import time
 
 from conftest import OTHER_STORIES, STORY, Response, article_html, rss
-from newsd.daemon import extract as extract_module, pipeline, workers
+from newsd.daemon import extract as extract_module, pipeline, worker_jobs
 from newsd.daemon.fetcher import FetchResult
 from newsd.daemon.pipeline import choose_text, new_validators
 
@@ -62,7 +62,7 @@ def test_a_page_that_breaks_the_extractor_falls_back_to_feed_text(server, write_
     def broken(html, url=None, rules=None, disabled=frozenset()):
         raise RuntimeError("extractor bug")
 
-    monkeypatch.setattr(extract_module, "extract", broken)  # workers.extract_page imports it when called
+    monkeypatch.setattr(extract_module, "extract", broken)  # worker_jobs.extract_page imports it when called
     server.routes["/feed.xml"] = Response(rss([{"title": "T", "guid": "g", "link": server.url("/p.html"),
                                                 "description": "Feed text."}]), headers={"Content-Type": "application/rss+xml"})
     server.routes["/p.html"] = Response(article_html("T", STORY), headers={"Content-Type": "text/html"})
@@ -99,7 +99,7 @@ def test_a_bug_in_a_feed_is_recorded_like_any_failure(server, write_config, run_
     def broken(*args, **kwargs):
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr(workers, "parse_feed", broken)
+    monkeypatch.setattr(worker_jobs, "parse_feed", broken)
     server.routes["/feed.xml"] = Response(rss([]), headers={"Content-Type": "application/rss+xml", "ETag": '"e1"'})
     result = run_cli("--config", str(write_config(server.url("/feed.xml"))), "fetch", "--json")
     assert result.exit_code == 1

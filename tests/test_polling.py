@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
 import sqlite3
 import time
@@ -366,6 +367,62 @@ def test_a_dead_worker_process_is_replaced(tmp_path):
         workers.close()
 
 
+def test_jobs_that_finish_a_feed_go_before_the_parse_of_another(tmp_path):
+    """A fingerprint waiting for a slot overtakes a parse that came first, so a parsed feed's entries do not wait."""
+    import threading
+    from newsd.daemon.workers import FINISH_FIRST, START_NEW, Workers
+
+    workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 0)  # 1 thread, 2 slots
+    order: list[str] = []
+    gate = threading.Event()
+
+    def job(name: str) -> None:
+        if name == "first":
+            gate.wait(5)
+        order.append(name)
+
+    async def run() -> None:
+        running = [asyncio.create_task(workers._run_in_turn(START_NEW, job, name)) for name in ("first", "second")]
+        await asyncio.sleep(0.05)  # both slots taken
+        waiting = [asyncio.create_task(workers._run_in_turn(START_NEW, job, "parse")),
+                   asyncio.create_task(workers._run_in_turn(FINISH_FIRST, job, "fingerprint"))]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await asyncio.gather(*running, *waiting)
+
+    try:
+        asyncio.run(run())
+    finally:
+        workers.close()
+    assert order == ["first", "second", "fingerprint", "parse"]
+    assert workers._busy == 0 and not workers._waiting
+
+
+def test_a_job_cancelled_while_it_waits_for_a_slot_takes_none(tmp_path):
+    import threading
+    from newsd.daemon.workers import START_NEW, Workers
+
+    workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 0)
+    gate = threading.Event()
+
+    async def run() -> list[int]:
+        running = [asyncio.create_task(workers._run_in_turn(START_NEW, gate.wait, 5)) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        cancelled = asyncio.create_task(workers._run_in_turn(START_NEW, os.getpid))
+        await asyncio.sleep(0.05)
+        cancelled.cancel()
+        gate.set()
+        await asyncio.gather(*running)
+        after = await asyncio.wait_for(workers._run_in_turn(START_NEW, os.getpid), 5)  # a slot is free again
+        return [after, workers._busy, len(workers._waiting)]
+
+    try:
+        pid, busy, waiting = asyncio.run(run())
+    finally:
+        workers.close()
+    assert pid == os.getpid() and busy == 0 and waiting == 0
+
+
 def test_a_feed_max_interval_below_the_global_minimum_is_an_error(tmp_path, run_cli):
     config = tmp_path / "c.toml"
     config.write_text('[[feeds]]\nurl = "https://e.org/rss"\nmax_interval = "5m"\n')
@@ -376,11 +433,11 @@ def test_a_feed_max_interval_below_the_global_minimum_is_an_error(tmp_path, run_
 def test_an_exact_copy_needs_no_fingerprint_and_a_new_story_gets_one_from_a_worker(server, write_config, run_cli,
                                                                                   tmp_path, monkeypatch):
     """The cold poll's hashing runs in the workers, and not at all for a text the store already holds."""
-    from newsd.daemon import workers
+    from newsd.daemon import worker_jobs
 
     hashed: list[str] = []
-    real = workers.fingerprint
-    monkeypatch.setattr(workers, "fingerprint", lambda text: hashed.append(text) or real(text))
+    real = worker_jobs.fingerprint
+    monkeypatch.setattr(worker_jobs, "fingerprint", lambda text: hashed.append(text) or real(text))
     story, other = "\n\n".join(STORY), "\n\n".join(OTHER_STORIES[0])
     items = [{"title": "Lanes", "guid": "a", "link": server.url("/a"), "description": story}]
     server.routes["/feed.xml"] = lambda request: Response(rss(items), headers=FEED_HEADERS)
@@ -453,6 +510,18 @@ def test_grouped_writes_are_committed_while_the_poller_waits_on_the_network(tmp_
 
     with open_store(tmp_path / "s.db") as store:
         assert asyncio.run(run(store)) == (0, 1)
+
+
+def test_a_worker_loads_neither_the_event_loop_nor_the_store():
+    """Every worker holds what the fork server imported (worker_jobs): the parser and the hashing, not asyncio or sqlite-utils."""
+    import subprocess
+    import sys
+
+    code = ("import sys, newsd.daemon.worker_jobs; "
+            "print(sorted(m for m in ('asyncio', 'sqlite_utils', 'newsd.storage.store', 'trafilatura') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_the_daemon_process_does_not_load_the_extractor():

@@ -177,7 +177,7 @@ def test_a_page_that_broke_the_extractor_is_kept_and_later_yields_its_text(serve
     server.routes["/a.html"] = Response(article_html("Bikes", STORY), headers=HTML_HEADERS)
     config = write_config(server.url("/feed.xml"))
     with monkeypatch.context() as patch:
-        patch.setattr(extract_module, "extract", broken)  # workers.extract_page imports it when called
+        patch.setattr(extract_module, "extract", broken)  # worker_jobs.extract_page imports it when called
         assert run_cli("--config", str(config), "fetch").exit_code == 0
     db = tmp_path / "newsd.db"
     ((text, source, error),) = rows(db, "SELECT text, text_source, page_error FROM articles")
