@@ -524,6 +524,18 @@ def test_a_worker_loads_neither_the_event_loop_nor_the_store():
     assert result.stdout.strip() == "[]"
 
 
+def test_the_console_script_module_loads_nothing_a_worker_would_carry():
+    """multiprocessing imports the main module (the newsd script) in every worker: it must not pull in the CLI."""
+    import subprocess
+    import sys
+
+    code = ("import sys, newsd.daemon.entry; "
+            "print(sorted(m for m in ('click', 'aiohttp', 'apscheduler', 'sqlite_utils', 'newsd.daemon.cli') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_the_daemon_process_does_not_load_the_extractor():
     """trafilatura is for the workers that extract pages: the CLI and the daemon's main process go without it."""
     import subprocess

@@ -38,4 +38,4 @@ def test_wheel_contains_code_config_rules_and_sample(tmp_path):
         assert expected in names, expected
     assert not any(name.startswith(("tests/", "bench/", "daemon/")) for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "newsd = newsd.daemon.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "newsd = newsd.daemon.entry:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
