@@ -22,8 +22,11 @@ For each N (default 1,000 and 10,000 feeds), in feeds per second:
   pool of P = os.cpu_count() processes: what parsing alone costs a cold poll.
 * **the server's ceiling**: a C load generator against the feed server.
 
-and newsd's peak RSS: ``ru_maxrss`` of the daemon and the sampled peak of
-its whole process tree.
+and newsd's peak RSS: ``ru_maxrss`` of the daemon, the sampled peak of
+its whole process tree (the sum of VmRSS, which counts a page shared by the
+fork server and its workers once per process, and the sum of PSS, which
+shares it out), and each process's own peak (daemon, fork server, resource
+tracker, each worker).
 
 How
 ---
