@@ -157,6 +157,8 @@ class TreeSampler(threading.Thread):
         self.peak_tree_pss_kib = max(self.peak_tree_pss_kib, sum(psss))
         for pid, rss, pss in zip(pids, sizes, psss):
             role = "daemon" if pid == self.pid else role_of(pid, self.pid)
+            if role == "gone":  # exited between the listing and the reading
+                continue
             old_rss, old_pss = self.peak_by_role_kib.get(role, (0, 0))
             self.peak_by_role_kib[role] = (max(old_rss, rss), max(old_pss, pss))
 

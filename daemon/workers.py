@@ -13,8 +13,8 @@ Each worker receives the settings once, at start, and builds the boilerplate
 rules for a page itself: pickling the compiled rules with every page would
 cost more than extracting it.
 
-Jobs wait their turn here, not in the pool's queue: a few more than there
-are workers are handed to the pool at a time, and the jobs that finish a
+Jobs wait their turn here, not in the pool's queue: a few per worker are
+handed to the pool at a time, and the jobs that finish a
 feed already parsed (a fingerprint, a page) go before the parse of another
 feed. A pool fed in arrival order parsed every feed in flight before the
 first one's fingerprints, and held all their entries at once: a daemon
@@ -62,12 +62,16 @@ class Workers:
         self.processes = processes
         self.settings = settings
         self._executor = self._new_executor()
-        # Jobs handed to the pool at once: one for each worker to run and one
-        # waiting behind it, so a worker never idles while its next job is on its way.
-        self._slots = 2 * max(1, processes)
+        # Jobs handed to the pool at once, 8 a worker: the event loop hands out the next
+        # job only between its own work (storing a feed's entries), and a fingerprint takes
+        # a millisecond or two, so a worker needs several queued to stay busy meanwhile.
+        # 2 a worker left the workers idle for a sixth of a cold poll (bench/polling.py:
+        # 0.72x the parse-only rate, against 0.85-0.96x with 8); 32 ran no faster and held more.
+        self._slots = 8 * max(1, processes)
         self._busy = 0
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # (priority, arrival, turn)
         self._arrivals = itertools.count()
+        self._closing = False  # close_later: shut the pool down once its last job is done
 
     def _new_executor(self) -> Executor:
         if self.processes > 0:
@@ -109,6 +113,8 @@ class Workers:
         try:
             return await self._run(function, *args)
         finally:
+            # Also when the job was cancelled (a stop): the pool may still be running it,
+            # but the stop does not wait for it, so the slot is given on at once.
             self._pass_turn()
 
     async def _turn(self, priority: int) -> None:
@@ -133,6 +139,8 @@ class Workers:
                 turn.set_result(None)
                 return
         self._busy -= 1
+        if self._busy == 0 and self._closing:
+            self._executor.shutdown(wait=False)
 
     async def _run(self, function, *args):  # type: ignore[no-untyped-def]
         executor = self._executor
@@ -147,8 +155,14 @@ class Workers:
             return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
     def close_later(self) -> None:
-        """Stop the workers once the work already handed to them is done (after a config reload)."""
-        self._executor.shutdown(wait=False)
+        """Stop the workers once every job handed to them, or waiting for them, is done (after a config reload).
+
+        Jobs still waiting for a slot are the polls' that started before the
+        reload: the pool stays up for them, and shuts down after the last one.
+        """
+        self._closing = True
+        if self._busy == 0:
+            self._executor.shutdown(wait=False)
 
     def close(self, timeout: float = 3.0) -> None:
         """Stop the workers; work not yet started is dropped, and a job still running after ``timeout`` is killed."""

@@ -10,7 +10,7 @@ would cost each worker several megabytes for nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from newsd.storage.errors import StoreError
 from newsd.storage.pages import pack_page, unpack_page
@@ -26,10 +26,11 @@ __all__ = [
 
 _FROM_STORE = {"Store", "is_store_failure", "open_store"}
 
+if not TYPE_CHECKING:  # mypy reads the imports above, and still flags a misspelt name
 
-def __getattr__(name: str) -> Any:
-    if name in _FROM_STORE:
-        from newsd.storage import store
+    def __getattr__(name: str) -> object:
+        if name in _FROM_STORE:
+            from newsd.storage import store
 
-        return getattr(store, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+            return getattr(store, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

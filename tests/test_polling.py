@@ -372,7 +372,8 @@ def test_jobs_that_finish_a_feed_go_before_the_parse_of_another(tmp_path):
     import threading
     from newsd.daemon.workers import FINISH_FIRST, START_NEW, Workers
 
-    workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 0)  # 1 thread, 2 slots
+    workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 0)  # 1 thread
+    workers._slots = 2  # two jobs fill it
     order: list[str] = []
     gate = threading.Event()
 
@@ -398,11 +399,38 @@ def test_jobs_that_finish_a_feed_go_before_the_parse_of_another(tmp_path):
     assert workers._busy == 0 and not workers._waiting
 
 
+def test_workers_closed_later_finish_the_jobs_still_waiting_then_shut_down(tmp_path):
+    """A config reload replaces the workers: the jobs of polls already running still run on the old ones."""
+    import threading
+    from newsd.daemon.workers import START_NEW, Workers
+
+    workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 0)
+    workers._slots = 2  # two jobs fill it
+    gate = threading.Event()
+
+    async def run() -> list[object]:
+        running = [asyncio.create_task(workers._run_in_turn(START_NEW, gate.wait, 5)) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        waiting = [asyncio.create_task(workers._run_in_turn(START_NEW, os.getpid)) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        workers.close_later()
+        assert not workers._executor._shutdown  # type: ignore[attr-defined]
+        gate.set()
+        return await asyncio.gather(*running, *waiting)
+
+    try:
+        assert asyncio.run(run()) == [True, True, os.getpid(), os.getpid()]
+        assert workers._executor._shutdown  # type: ignore[attr-defined]  # after its last job
+    finally:
+        workers.close()
+
+
 def test_a_job_cancelled_while_it_waits_for_a_slot_takes_none(tmp_path):
     import threading
     from newsd.daemon.workers import START_NEW, Workers
 
     workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 0)
+    workers._slots = 2  # two jobs fill it
     gate = threading.Event()
 
     async def run() -> list[int]:
