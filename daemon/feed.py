@@ -37,7 +37,7 @@ class Entry:
     guid: str | None
     link: str | None
     title: str | None
-    summary: str  # plain text, paragraphs separated by a blank line
+    summary: str  # plain text, paragraphs separated by a blank line; "" when the entry has content
     content: str  # plain text of the full content, when the feed carries it
     published_at: str | None  # UTC ISO-8601
     authors: tuple[str, ...]
@@ -183,8 +183,10 @@ def parse_feed(body: bytes, headers: Mapping[str, str], base_url: str,
         guid = (item.get("id") or "").strip() or None
         link = _absolute(base_url, item.get("link"))
         title = _title(item)
-        summary = html_to_text(item.get("summary"))
         content = _content_text(item)
+        # Only one of the two is ever stored, the content first: a feed that carries both
+        # (often the same HTML twice) would be turned into text twice for nothing.
+        summary = "" if content else html_to_text(item.get("summary"))
         entries.append(
             Entry(
                 key=entry_key(guid, link, title, content or summary, guid_counts.get(guid, 0) > 1, tracking),

@@ -78,10 +78,18 @@ def test_rss_offset_date_becomes_utc():
     assert entry.published_at == "2025-01-06T08:30:00Z"
 
 
-def test_rss_summary_and_content_become_plain_text_paragraphs():
+def test_rss_content_becomes_plain_text_paragraphs_and_the_summary_beside_it_is_left_out():
+    """Only one of the two is ever stored: the summary is turned into text only for an entry without content."""
     (entry,) = parse_feed(rss(RSS_ITEM), RSS_HEADERS, BASE).entries
-    assert entry.summary == "First paragraph.\n\nSecond & last."
     assert entry.content == "Full text one.\n\nFull text two."
+    assert entry.summary == ""
+
+
+def test_rss_summary_becomes_plain_text_paragraphs_when_there_is_no_content():
+    item = RSS_ITEM.replace("<content:encoded>", "<ignored>").replace("</content:encoded>", "</ignored>")
+    (entry,) = parse_feed(rss(item), RSS_HEADERS, BASE).entries
+    assert entry.content == ""
+    assert entry.summary == "First paragraph.\n\nSecond & last."
 
 
 def test_well_formed_feed_has_no_warning():
@@ -104,7 +112,7 @@ def test_atom_entry_fields():
     assert entry.title == "Ein Titel"
     assert entry.authors == ("Ann Author", "Bob Writer")
     assert entry.published_at == "2025-03-04T04:06:07Z"  # published wins over updated
-    assert entry.summary == "Kurz eins.\n\nKurz zwei."
+    assert entry.summary == ""  # the content is there
     assert entry.content == "Lang eins.\n\nLang zwei."
     assert entry.language == "de"
     assert feed.warning is None
