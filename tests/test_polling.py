@@ -540,37 +540,30 @@ def test_grouped_writes_are_committed_while_the_poller_waits_on_the_network(tmp_
         assert asyncio.run(run(store)) == (0, 1)
 
 
-def test_a_worker_loads_neither_the_event_loop_nor_the_store():
-    """Every worker holds what the fork server imported (worker_jobs): the parser and the hashing, not asyncio or sqlite-utils."""
+def modules_loaded_by(imports: str, watched: tuple[str, ...]) -> list[str]:
+    """Which of ``watched`` a fresh interpreter has loaded after ``import <imports>``."""
     import subprocess
     import sys
 
-    code = ("import sys, newsd.daemon.worker_jobs; "
-            "print(sorted(m for m in ('asyncio', 'sqlite_utils', 'newsd.storage.store', 'trafilatura') if m in sys.modules))")
+    code = f"import sys, {imports}; print(sorted(m for m in {watched!r} if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    return eval(result.stdout)  # a printed list of str
+
+
+def test_a_worker_loads_neither_the_event_loop_nor_the_store():
+    """Every worker holds what the fork server imported (worker_jobs): the parser and the hashing, not asyncio or sqlite-utils."""
+    assert modules_loaded_by("newsd.daemon.worker_jobs",
+                             ("asyncio", "sqlite_utils", "newsd.storage.store", "trafilatura")) == []
 
 
 def test_the_console_script_module_loads_nothing_a_worker_would_carry():
     """multiprocessing imports the main module (the newsd script) in every worker: it must not pull in the CLI."""
-    import subprocess
-    import sys
-
-    code = ("import sys, newsd.daemon.entry; "
-            "print(sorted(m for m in ('click', 'aiohttp', 'apscheduler', 'sqlite_utils', 'newsd.daemon.cli') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert modules_loaded_by("newsd.daemon.entry",
+                             ("click", "aiohttp", "apscheduler", "sqlite_utils", "newsd.daemon.cli")) == []
 
 
 def test_the_daemon_process_does_not_load_the_extractor():
     """trafilatura is for the workers that extract pages: the CLI and the daemon's main process go without it."""
-    import subprocess
-    import sys
-
-    code = ("import sys, newsd.daemon.cli, newsd.daemon.service, newsd.daemon.pipeline, newsd.daemon.workers; "
-            "print(sorted(m for m in ('trafilatura', 'newsd.daemon.extract') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert modules_loaded_by("newsd.daemon.cli, newsd.daemon.service, newsd.daemon.pipeline, newsd.daemon.workers",
+                             ("trafilatura", "newsd.daemon.extract")) == []
