@@ -367,14 +367,24 @@ def test_a_dead_worker_process_is_replaced(tmp_path):
         workers.close()
 
 
-def test_jobs_that_finish_a_feed_go_before_the_parse_of_another(tmp_path):
+@pytest.fixture
+def two_slot_workers(tmp_path):
+    """Workers in one thread that two jobs fill: the order of the jobs waiting for a slot shows."""
+    from newsd.daemon.workers import Workers
+
+    workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 0)
+    workers._slots = 2
+    yield workers
+    workers.close()
+
+
+def test_jobs_that_finish_a_feed_go_before_the_parse_of_another(two_slot_workers):
     """A fingerprint waiting for a slot overtakes a parse that came first, so a parsed feed's entries do not wait."""
     import threading
-    from newsd.daemon.workers import FINISH_FIRST, START_NEW, Workers
+    from newsd.daemon.workers import FINISH_FIRST, START_NEW
 
-    workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 0)  # 1 thread
-    workers._slots = 2  # two jobs fill it
     order: list[str] = []
+    workers = two_slot_workers
     gate = threading.Event()
 
     def job(name: str) -> None:
@@ -391,21 +401,17 @@ def test_jobs_that_finish_a_feed_go_before_the_parse_of_another(tmp_path):
         gate.set()
         await asyncio.gather(*running, *waiting)
 
-    try:
-        asyncio.run(run())
-    finally:
-        workers.close()
+    asyncio.run(run())
     assert order == ["first", "second", "fingerprint", "parse"]
     assert workers._busy == 0 and not workers._waiting
 
 
-def test_workers_closed_later_finish_the_jobs_still_waiting_then_shut_down(tmp_path):
+def test_workers_closed_later_finish_the_jobs_still_waiting_then_shut_down(two_slot_workers):
     """A config reload replaces the workers: the jobs of polls already running still run on the old ones."""
     import threading
-    from newsd.daemon.workers import START_NEW, Workers
+    from newsd.daemon.workers import START_NEW
 
-    workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 0)
-    workers._slots = 2  # two jobs fill it
+    workers = two_slot_workers
     gate = threading.Event()
 
     async def run() -> list[object]:
@@ -418,19 +424,15 @@ def test_workers_closed_later_finish_the_jobs_still_waiting_then_shut_down(tmp_p
         gate.set()
         return await asyncio.gather(*running, *waiting)
 
-    try:
-        assert asyncio.run(run()) == [True, True, os.getpid(), os.getpid()]
-        assert workers._executor._shutdown  # type: ignore[attr-defined]  # after its last job
-    finally:
-        workers.close()
+    assert asyncio.run(run()) == [True, True, os.getpid(), os.getpid()]
+    assert workers._executor._shutdown  # type: ignore[attr-defined]  # after its last job
 
 
-def test_a_job_cancelled_while_it_waits_for_a_slot_takes_none(tmp_path):
+def test_a_job_cancelled_while_it_waits_for_a_slot_takes_none(two_slot_workers):
     import threading
-    from newsd.daemon.workers import START_NEW, Workers
+    from newsd.daemon.workers import START_NEW
 
-    workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 0)
-    workers._slots = 2  # two jobs fill it
+    workers = two_slot_workers
     gate = threading.Event()
 
     async def run() -> list[int]:
@@ -444,10 +446,7 @@ def test_a_job_cancelled_while_it_waits_for_a_slot_takes_none(tmp_path):
         after = await asyncio.wait_for(workers._run_in_turn(START_NEW, os.getpid), 5)  # a slot is free again
         return [after, workers._busy, len(workers._waiting)]
 
-    try:
-        pid, busy, waiting = asyncio.run(run())
-    finally:
-        workers.close()
+    pid, busy, waiting = asyncio.run(run())
     assert pid == os.getpid() and busy == 0 and waiting == 0
 
 
