@@ -1,4 +1,4 @@
-"""The jobs a worker runs (``newsd.daemon.workers``): parse a feed, extract a page, hash a text.
+"""The jobs a worker runs (``newsd.daemon.workers``): parse a feed, extract a page, hash texts.
 
 A module of its own, apart from the pool that hands the jobs out: the pool's
 fork server imports this module before it forks each worker, so what it
@@ -66,6 +66,11 @@ def extract_page(feed_url: str | None, page_url: str | None, body: bytes) -> Doc
 def fingerprint(text: str) -> FingerprintRecord | None:
     """A text's dedup fingerprint (``newsd.daemon.dedup.fingerprint_of``): a millisecond or two of hashing."""
     return fingerprint_of(text, _current().dedup)
+
+
+def fingerprints(texts: list[str]) -> list[FingerprintRecord | None]:
+    """The fingerprints of several texts, in order: one job for a feed's new entries, not one each."""
+    return [fingerprint(text) for text in texts]
 
 
 def ready() -> int:

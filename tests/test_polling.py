@@ -450,6 +450,40 @@ def test_a_job_cancelled_while_it_waits_for_a_slot_takes_none(two_slot_workers):
     assert pid == os.getpid() and busy == 0 and waiting == 0
 
 
+def test_texts_asked_for_together_are_hashed_in_one_job(two_slot_workers, monkeypatch):
+    """A feed's new entries ask for their fingerprints at once: one job, each caller gets its own text's."""
+    from newsd.daemon import worker_jobs
+    from newsd.daemon.workers import FINGERPRINTS_PER_JOB
+
+    jobs: list[list[str]] = []
+    monkeypatch.setattr(worker_jobs, "fingerprint", lambda text: f"fp:{text}")
+    real = worker_jobs.fingerprints
+    monkeypatch.setattr(worker_jobs, "fingerprints", lambda texts: jobs.append(texts) or real(texts))
+    texts = [f"t{n}" for n in range(FINGERPRINTS_PER_JOB + 3)]
+
+    async def run() -> list[object]:
+        return await asyncio.gather(*(two_slot_workers.fingerprint(text) for text in texts))
+
+    assert asyncio.run(run()) == [f"fp:{text}" for text in texts]
+    assert [len(job) for job in jobs] == [FINGERPRINTS_PER_JOB, 3]  # bounded, so every worker gets some
+
+
+def test_a_failed_hashing_job_fails_each_of_its_callers(two_slot_workers, monkeypatch):
+    from newsd.daemon import worker_jobs
+
+    def broken(texts: list[str]) -> list[object]:
+        raise RuntimeError("hashing failed")
+
+    monkeypatch.setattr(worker_jobs, "fingerprints", broken)
+
+    async def run() -> list[object]:
+        return await asyncio.gather(*(two_slot_workers.fingerprint(t) for t in ("a", "b")), return_exceptions=True)
+
+    results = asyncio.run(run())
+    assert [str(r) for r in results] == ["hashing failed", "hashing failed"]
+    assert two_slot_workers._busy == 0
+
+
 def test_a_feed_max_interval_below_the_global_minimum_is_an_error(tmp_path, run_cli):
     config = tmp_path / "c.toml"
     config.write_text('[[feeds]]\nurl = "https://e.org/rss"\nmax_interval = "5m"\n')
