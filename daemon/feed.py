@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from newsd.daemon import sax_driver
 from newsd.daemon.dates import from_struct_time
 from newsd.daemon.errors import MalformedFeed, NotAFeed
 from newsd.daemon.schedule import feed_ttl_seconds
@@ -27,6 +28,10 @@ _FEED_LINK = re.compile(
     rb"<link[^>]+type=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
 )
 _HREF = re.compile(rb"href=[\"']([^\"']+)[\"']", re.IGNORECASE)
+
+# feedparser's strict parser is the SAX driver named first here (newsd.daemon.sax_driver: expat
+# with its text buffered). Set once: newsd is the only user of feedparser in its processes.
+feedparser.api.PREFERRED_XML_PARSERS[:] = [sax_driver.__name__]
 
 
 @dataclass(frozen=True)

@@ -314,3 +314,23 @@ def test_html_titles_lose_their_markup():
             b'</entry></feed>')
     feed = parse_feed(atom, {"content-type": "application/atom+xml"}, "http://e.com/feed")
     assert (feed.title, feed.entries[0].title) == ("Site News", "T ok")
+
+
+def test_the_buffered_sax_driver_parses_as_expat_does_and_is_the_one_used(monkeypatch):
+    """Text cut by lines and entity references (expat's pieces) comes out the same with the pieces buffered."""
+    import xml.sax
+
+    import feedparser.api
+
+    from newsd.daemon.sax_driver import BufferedExpatParser
+
+    assert isinstance(xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS), BufferedExpatParser)
+    escaped = "\n".join(f"&lt;p&gt;Line {n} &amp;amp; more &#8212; caf&#233; &lt;b&gt;bold&lt;/b&gt;&lt;/p&gt;" for n in range(40))
+    item = (f"<item><title>A &amp; B\nC</title><link>/a</link><guid>g1</guid>"
+            f"<description>{escaped}</description><content:encoded><![CDATA[<p>One</p>\n<p>Two &amp; three</p>]]>"
+            "</content:encoded></item><item><title>Plain</title><link>/b</link><description>x\ny</description></item>")
+    buffered = parse_feed(rss(item), RSS_HEADERS, BASE)
+    monkeypatch.setattr(feedparser.api, "PREFERRED_XML_PARSERS", ["xml.sax.expatreader"])
+    plain = parse_feed(rss(item), RSS_HEADERS, BASE)
+    assert buffered == plain
+    assert buffered.entries[0].title == "A & B C" and "Two & three" in buffered.entries[0].content
