@@ -213,6 +213,7 @@ class Fetcher:
         # Names resolving to private addresses are refused, but for the host of the
         # current netguard.trusting block (the polled feed's own).
         self._guard = GuardedResolver(allow_private=settings.allow_private)
+        self._checked_middlewares = (self._guard.middleware, _check_hop)
 
     def _host_slot(self, host: str) -> asyncio.Semaphore:
         if host not in self._host_slots:
@@ -270,8 +271,7 @@ class Fetcher:
             # Validators are echoed verbatim; cookies would only make polls stateful.
             cookie_jar=aiohttp.DummyCookieJar(),
             # Checks every hop, redirects included, for private IP literals (the resolver never sees those).
-            # The hop check (robots.txt for article pages) likewise sees every hop.
-            middlewares=(self._guard.middleware, _check_hop),
+            middlewares=(self._guard.middleware,),
         )
         return self
 
@@ -345,8 +345,12 @@ class Fetcher:
         assert self._session is not None, "use 'async with Fetcher(...)'"
         max_bytes = self.settings.max_bytes
         follow = self.settings.max_redirects > 0
+        # The hop check (robots.txt, for article pages) likewise sees every hop; requests
+        # made with no check set (feed polls) are spared a middleware that would do nothing.
+        middlewares = None if _hop_check.get() is None else self._checked_middlewares
         async with self._session.get(
-            url, headers=headers, allow_redirects=follow, max_redirects=max(self.settings.max_redirects, 1)
+            url, headers=headers, allow_redirects=follow, max_redirects=max(self.settings.max_redirects, 1),
+            middlewares=middlewares,
         ) as response:
             status = response.status
             final_url = str(response.url)
