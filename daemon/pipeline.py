@@ -340,9 +340,13 @@ class Poller:
         return outcome
 
     def _record(self, poll: PollRecord) -> None:
-        """Queue a poll's record; written with others in one transaction (``flush``)."""
+        """Queue a poll's record; written with others in one transaction (``flush``).
+
+        A record that disables its feed is written at once: queued, it could
+        land after a ``newsd feeds enable`` of that feed and undo it.
+        """
         self._pending_polls.append(poll)
-        if len(self._pending_polls) >= self.poll_batch:
+        if len(self._pending_polls) >= self.poll_batch or poll.disabled_reason:
             self.flush()
 
     def flush(self) -> None:

@@ -83,6 +83,36 @@ def test_410_gone_disables_the_feed_until_it_is_enabled_again(server, write_conf
     assert fetch_json(run_cli, config)["articles_new"] == 1
 
 
+def test_a_poll_that_disables_its_feed_is_written_at_once_so_an_enable_cannot_be_undone(server, tmp_path):
+    """Records wait to be written many at a time; a disabling one does not, or it could land after 'feeds enable'."""
+    from newsd.daemon.pipeline import Poller
+    from newsd.daemon.workers import Workers
+
+    server.routes["/gone.xml"] = Response("gone", status=410)
+    server.routes["/ok.xml"] = Response(status=304)
+    settings = Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db"),
+                        http=HttpSettings(timeout=5, host_delay=0))
+
+    async def poll_both(store) -> list[int]:
+        async with Fetcher(settings.http) as fetcher:
+            with Workers(settings, 0) as work:
+                poller = Poller(store, fetcher, work, settings, poll_batch=1000)
+                pending = []
+                for url in ("/ok.xml", "/gone.xml"):
+                    await poller.poll(store.feed(server.url(url)))
+                    pending.append(len(poller._pending_polls))
+                return pending
+
+    with open_store(tmp_path / "s.db") as store:
+        for url in ("/ok.xml", "/gone.xml"):
+            store.upsert_feed(server.url(url), None, (), True, "cli")
+        assert asyncio.run(poll_both(store)) == [1, 0]  # the 304's record waited; the 410's took it along
+        # committed: another process (newsd feeds enable) sees the feed disabled, not an older state
+        assert rows(tmp_path / "s.db", "SELECT url, disabled_reason IS NOT NULL FROM feeds ORDER BY id") == [
+            (server.url("/ok.xml"), 0), (server.url("/gone.xml"), 1)]
+        assert rows(tmp_path / "s.db", "SELECT count(*) FROM fetch_log") == [(2,)]
+
+
 # -- safety and politeness ---------------------------------------------------
 
 
