@@ -85,6 +85,9 @@ class Daemon:
         self._store_failed = False
         self._poller: Poller | None = None
         self._work: Workers | None = None
+        # Workers replaced by a config reload, finishing the jobs of polls that started before it.
+        self._retired: list[Workers] = []
+        self._reload_pending = False  # a SIGHUP came while the workers were starting
 
     # -- life cycle ------------------------------------------------------
 
@@ -102,6 +105,8 @@ class Daemon:
             await self._start_workers()
             async with Fetcher(self.settings.http) as fetcher:
                 self._poller = Poller(self.store, fetcher, self._work, self.settings)
+                if self._reload_pending:
+                    self.reload()
                 scheduler = self._scheduler(loop)
                 scheduler.start()
                 active = sum(1 for row in self.store.feeds(enabled_only=True) if not row["disabled_reason"])
@@ -116,7 +121,8 @@ class Daemon:
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
-            self._work.close()
+            for work in (*self._retired, self._work):  # a reload's old pool too: the exit must not wait for it
+                work.close()
             ticker.cancel()
             await asyncio.gather(ticker, return_exceptions=True)
             self._commit_last()
@@ -182,6 +188,10 @@ class Daemon:
 
     def reload(self) -> None:
         """Read the config again (SIGHUP): feeds added, removed or changed take effect without a restart."""
+        if self._poller is None:  # still starting the workers: read it once polling starts
+            self._reload_pending = True
+            return
+        self._reload_pending = False
         try:
             new = self.load()
         except ConfigError as exc:
@@ -193,10 +203,10 @@ class Daemon:
             if getattr(new, section) != getattr(self.settings, section):
                 log.warning("config reload: [%s] changes take effect at the next restart", section)
         old_work, self._work = self._work, Workers(new, new.poll.workers)
-        assert self._poller is not None
         self._poller.configure(self._work, new)
         if old_work is not None:
             old_work.close_later()  # its running jobs finish for the polls that started them
+            self._retired = [work for work in self._retired if not work.finished] + [old_work]
         self.settings = new
         log.info("config reloaded from %s: %d feeds in the config", new.source, len(new.feeds))
 

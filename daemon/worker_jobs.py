@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from typing import Mapping
 
 from newsd.config import Settings
@@ -22,6 +23,10 @@ from newsd.storage import FingerprintRecord
 # a link's identity ignores, both set by ``start``.
 _settings: Settings | None = None
 _tracking = DEFAULT_TRACKING
+# One extraction at a time in a process: trafilatura (lxml) crashes the process when two
+# run at once. A worker process has one thread anyway; with workers = 0, a config reload
+# starts a new extraction thread while the old one may still be finishing a page.
+_extracting = threading.Lock()
 
 
 def start(settings: Settings) -> None:
@@ -60,7 +65,8 @@ def extract_page(feed_url: str | None, page_url: str | None, body: bytes) -> Doc
     from newsd.daemon.extract import extract
 
     ruleset = _current().rules_for(feed_url, page_url)
-    return extract(body, page_url, rules=ruleset.rules, disabled=ruleset.disabled)
+    with _extracting:
+        return extract(body, page_url, rules=ruleset.rules, disabled=ruleset.disabled)
 
 
 def fingerprint(text: str) -> FingerprintRecord | None:
@@ -68,9 +74,19 @@ def fingerprint(text: str) -> FingerprintRecord | None:
     return fingerprint_of(text, _current().dedup)
 
 
-def fingerprints(texts: list[str]) -> list[FingerprintRecord | None]:
-    """The fingerprints of several texts, in order: one job for a feed's new entries, not one each."""
-    return [fingerprint(text) for text in texts]
+def fingerprints(texts: list[str]) -> list[FingerprintRecord | None | Exception]:
+    """The fingerprints of several texts, in order: one job for a feed's new entries, not one each.
+
+    A text that fails gives its exception in its place, so that only its own
+    entry fails, not every entry hashed with it.
+    """
+    results: list[FingerprintRecord | None | Exception] = []
+    for text in texts:
+        try:
+            results.append(fingerprint(text))
+        except Exception as exc:
+            results.append(exc)
+    return results
 
 
 def ready() -> int:

@@ -77,9 +77,12 @@ class Workers:
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # (priority, arrival, turn)
         self._arrivals = itertools.count()
         self._closing = False  # close_later: shut the pool down once its last job is done
+        self._closed = False  # close: nothing more runs, and a dead pool is not replaced
+        self._shut_down = False  # after close_later, once its last job was done
+        self._left_running: list[multiprocessing.process.BaseProcess] = []
         # Texts asked to be hashed in this turn of the event loop, sent as one job at its end.
         self._texts_to_hash: list[tuple[str, asyncio.Future[FingerprintRecord | None]]] = []
-        self._hashing: set[asyncio.Task[None]] = set()  # the jobs sent, kept from the garbage collector
+        self._hashing: set[asyncio.Task[None]] = set()  # the jobs sent, until they are done
 
     def _new_executor(self) -> Executor:
         if self.processes > 0:
@@ -126,24 +129,29 @@ class Workers:
         for start in range(0, len(wanted), FINGERPRINTS_PER_JOB):
             task = asyncio.get_running_loop().create_task(self._hash(wanted[start:start + FINGERPRINTS_PER_JOB]))
             self._hashing.add(task)
-            task.add_done_callback(self._hashing.discard)
+            task.add_done_callback(self._hashed)
+
+    def _hashed(self, task: asyncio.Task[None]) -> None:
+        self._hashing.discard(task)
+        self._shut_down_if_done()
 
     async def _hash(self, wanted: list[tuple[str, asyncio.Future[FingerprintRecord | None]]]) -> None:
         """Hash the texts in one job and answer each caller (a cancelled caller is skipped)."""
-        records: list[FingerprintRecord | None] | None = None
+        records: list[FingerprintRecord | None | Exception] | None = None
         failure: Exception | None = None
         try:
             records = await self._run_in_turn(FINISH_FIRST, jobs.fingerprints, [text for text, _ in wanted])
-        except Exception as exc:  # each caller sees the job's failure as its own
+        except Exception as exc:  # the job itself failed (the pool): each caller sees it as its own
             failure = exc
         finally:
             for index, (_, future) in enumerate(wanted):
                 if future.done():
                     continue
-                if records is not None:
-                    future.set_result(records[index])
-                elif failure is not None:
-                    future.set_exception(failure)
+                record = records[index] if records is not None else failure
+                if isinstance(record, Exception):  # this text's failure, not its siblings'
+                    future.set_exception(record)
+                elif records is not None:
+                    future.set_result(record)
                 else:  # the job was cancelled (a stop)
                     future.cancel()
 
@@ -181,8 +189,23 @@ class Workers:
                 turn.set_result(None)
                 return
         self._busy -= 1
-        if self._busy == 0 and self._closing:
+        self._shut_down_if_done()
+
+    def _shut_down_if_done(self) -> None:
+        """After ``close_later``: shut the pool down once no job runs, waits for a slot or is about to ask for one."""
+        if self._closing and self._busy == 0 and not self._texts_to_hash and not self._hashing:
+            self._left_running = self._pool_processes()  # shutdown forgets them; close() may have to kill one
             self._executor.shutdown(wait=False)
+            self._shut_down = True
+
+    @property
+    def finished(self) -> bool:
+        """Shut down after ``close_later``, its processes gone."""
+        return self._shut_down and not any(process.is_alive() for process in self._left_running)
+
+    def _pool_processes(self) -> list[multiprocessing.process.BaseProcess]:
+        # ProcessPoolExecutor's own; none for threads, or once the pool was shut down
+        return list((getattr(self._executor, "_processes", None) or {}).values())
 
     async def _run(self, function, *args):  # type: ignore[no-untyped-def]
         executor = self._executor
@@ -190,7 +213,10 @@ class Workers:
             return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
         except BrokenProcessPool:
             # A worker died (a segfault in lxml, the OOM killer). The pool is
-            # unusable from then on: start a new one and give the job one more try.
+            # unusable from then on: start a new one and give the job one more try;
+            # not when close() killed it (a stop), which the job must not outlive.
+            if self._closed:
+                raise
             if self._executor is executor:
                 log.error("a worker process died; starting new workers")
                 self._executor = self._new_executor()
@@ -203,13 +229,18 @@ class Workers:
         reload: the pool stays up for them, and shuts down after the last one.
         """
         self._closing = True
-        if self._busy == 0:
-            self._executor.shutdown(wait=False)
+        self._shut_down_if_done()
 
     def close(self, timeout: float = 3.0) -> None:
         """Stop the workers; work not yet started is dropped, and a job still running after ``timeout`` is killed."""
+        self._closed = True
+        for task in self._hashing:  # their callers are gone (a stop cancels its polls first)
+            task.cancel()
+        for _, future in self._texts_to_hash:
+            future.cancel()
+        self._texts_to_hash = []
         executor = self._executor
-        processes = list(getattr(executor, "_processes", {}).values())  # ProcessPoolExecutor's own
+        processes = self._pool_processes() or self._left_running
         executor.shutdown(wait=not processes, cancel_futures=True)
         deadline = time.monotonic() + timeout
         for process in processes:

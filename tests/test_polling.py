@@ -293,6 +293,17 @@ def test_the_watchdog_is_fed_only_while_the_store_answers(tmp_path):
     assert not daemon.healthy()
 
 
+def test_a_sighup_while_the_workers_start_is_read_once_polling_starts(tmp_path):
+    """Before the poller exists there is nothing to reconfigure: the reload waits instead of failing."""
+    store = open_store(tmp_path / "s.db")
+    settings = Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db"))
+    loads: list[int] = []
+    daemon = Daemon(store, settings, lambda: loads.append(1) or settings, Notifier({}))
+    daemon.reload()
+    assert loads == [] and daemon._reload_pending
+    store.close()
+
+
 # -- config and maintenance ----------------------------------------------------
 
 
@@ -512,6 +523,93 @@ def test_a_failed_hashing_job_fails_each_of_its_callers(two_slot_workers, monkey
     results = asyncio.run(run())
     assert [str(r) for r in results] == ["hashing failed", "hashing failed"]
     assert two_slot_workers._busy == 0
+
+
+def test_a_text_that_fails_to_hash_fails_its_own_entry_only(two_slot_workers, monkeypatch):
+    from newsd.daemon import worker_jobs
+
+    def fingerprint(text: str) -> str:
+        if text == "bad":
+            raise ValueError("cannot hash this one")
+        return f"fp:{text}"
+
+    monkeypatch.setattr(worker_jobs, "fingerprint", fingerprint)
+
+    async def run() -> list[object]:
+        return await asyncio.gather(*(two_slot_workers.fingerprint(t) for t in ("a", "bad", "b")),
+                                    return_exceptions=True)
+
+    first, bad, last = asyncio.run(run())
+    assert (first, last) == ("fp:a", "fp:b") and isinstance(bad, ValueError)
+
+
+def test_texts_waiting_to_be_sent_keep_workers_closed_later_up_until_they_are_hashed(two_slot_workers, monkeypatch):
+    """A config reload between a fingerprint's request and its job going out must not shut the pool under it."""
+    from newsd.daemon import worker_jobs
+
+    monkeypatch.setattr(worker_jobs, "fingerprint", lambda text: f"fp:{text}")
+    workers = two_slot_workers
+
+    async def run() -> object:
+        asking = asyncio.create_task(workers.fingerprint("x"))
+        await asyncio.sleep(0)  # asked; the job goes out at the end of the loop's next turn
+        workers.close_later()
+        assert not workers._executor._shutdown  # type: ignore[attr-defined]
+        return await asking
+
+    assert asyncio.run(run()) == "fp:x"
+    assert workers._executor._shutdown and workers.finished  # type: ignore[attr-defined]  # after its last job
+
+
+def test_closed_workers_cancel_their_hashing_and_start_no_new_pool_when_theirs_dies(two_slot_workers, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    workers = two_slot_workers
+    started: list[object] = []
+    monkeypatch.setattr(workers, "_new_executor", lambda: started.append(1))
+
+    class DeadPool:
+        def submit(self, *args: object, **kwargs: object) -> None:
+            raise BrokenProcessPool("a worker was killed by the stop")
+
+        def shutdown(self, *args: object, **kwargs: object) -> None:
+            pass
+
+    async def run() -> None:
+        asking = asyncio.create_task(workers.fingerprint("x"))
+        await asyncio.sleep(0)
+        workers.close()
+        with pytest.raises(asyncio.CancelledError):
+            await asking
+        workers._executor = DeadPool()  # type: ignore[assignment]
+        with pytest.raises(BrokenProcessPool):
+            await workers._run(os.getpid)
+
+    asyncio.run(run())
+    assert started == []  # a dead pool after close() is not replaced
+
+
+def test_a_pool_closed_later_is_still_killed_by_a_stop_while_its_job_runs(tmp_path):
+    """After a reload, the old pool's last job may be a huge page: the stop does not wait for it."""
+    import time as clock
+
+    from newsd.daemon.workers import START_NEW, Workers
+
+    workers = Workers(Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db")), 1)
+
+    async def run() -> None:
+        await workers.start()
+        job = asyncio.create_task(workers._run_in_turn(START_NEW, clock.sleep, 60))
+        await asyncio.sleep(0.2)
+        workers.close_later()  # the job still runs: the pool stays up
+        started = clock.monotonic()
+        workers.close(timeout=0.5)
+        assert clock.monotonic() - started < 5
+        job.cancel()
+        await asyncio.gather(job, return_exceptions=True)
+
+    asyncio.run(run())
+    assert not any(process.is_alive() for process in workers._left_running + workers._pool_processes())
 
 
 def test_a_feed_max_interval_below_the_global_minimum_is_an_error(tmp_path, run_cli):
