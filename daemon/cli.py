@@ -1,7 +1,9 @@
 """The ``newsd`` command line.
 
-Exit codes: 0 done; 1 a fetch where every feed failed; 2 bad usage, bad
-configuration or an unusable store (the message says what to do).
+Exit codes: 0 done; 1 a fetch where every feed failed, a run whose store
+failed, an extract that found no article text; 2 bad usage, bad
+configuration, an unusable store or a page extract could not fetch (the
+message says what to do).
 """
 
 from __future__ import annotations
