@@ -48,6 +48,7 @@ DISPATCH_EVERY_S = 1.0
 # Stopping: running polls get this long to finish before they are cancelled,
 # so the process is gone well within the 10 s systemd and users expect.
 STOP_GRACE_S = 5.0
+WORKERS_CLOSE_S = 3.0  # then a worker still running a job is killed: 5 + 3 s, inside systemd's 10 s
 # Worker processes start in well under a second; READY must not wait on a hung one for long.
 WORKER_START_TIMEOUT_S = 30.0
 CHECKPOINT_EVERY = timedelta(minutes=15)
@@ -105,8 +106,8 @@ class Daemon:
             await self._start_workers()
             async with Fetcher(self.settings.http) as fetcher:
                 self._poller = Poller(self.store, fetcher, self._work, self.settings)
-                if self._reload_pending:
-                    self.reload()
+                if self._reload_pending:  # run as the signal's own callback would have been
+                    loop.call_soon(self.reload)
                 scheduler = self._scheduler(loop)
                 scheduler.start()
                 active = sum(1 for row in self.store.feeds(enabled_only=True) if not row["disabled_reason"])
@@ -121,8 +122,10 @@ class Daemon:
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
-            for work in (*self._retired, self._work):  # a reload's old pool too: the exit must not wait for it
-                work.close()
+            # A reload's old pools too, all within one timeout: the exit must not wait for them.
+            deadline = time.monotonic() + WORKERS_CLOSE_S
+            for work in (*self._retired, self._work):
+                work.close(timeout=max(0.0, deadline - time.monotonic()))
             ticker.cancel()
             await asyncio.gather(ticker, return_exceptions=True)
             self._commit_last()

@@ -82,7 +82,8 @@ class Workers:
         self._left_running: list[multiprocessing.process.BaseProcess] = []
         # Texts asked to be hashed in this turn of the event loop, sent as one job at its end.
         self._texts_to_hash: list[tuple[str, asyncio.Future[FingerprintRecord | None]]] = []
-        self._hashing: set[asyncio.Task[None]] = set()  # the jobs sent, until they are done
+        # The jobs sent, until they are done, each with its callers' futures.
+        self._hashing: dict[asyncio.Task[None], list[asyncio.Future[FingerprintRecord | None]]] = {}
 
     def _new_executor(self) -> Executor:
         if self.processes > 0:
@@ -127,12 +128,13 @@ class Workers:
     def _send_texts_to_hash(self) -> None:
         wanted, self._texts_to_hash = self._texts_to_hash, []
         for start in range(0, len(wanted), FINGERPRINTS_PER_JOB):
-            task = asyncio.get_running_loop().create_task(self._hash(wanted[start:start + FINGERPRINTS_PER_JOB]))
-            self._hashing.add(task)
+            batch = wanted[start:start + FINGERPRINTS_PER_JOB]
+            task = asyncio.get_running_loop().create_task(self._hash(batch))
+            self._hashing[task] = [future for _, future in batch]
             task.add_done_callback(self._hashed)
 
     def _hashed(self, task: asyncio.Task[None]) -> None:
-        self._hashing.discard(task)
+        self._hashing.pop(task, None)
         self._shut_down_if_done()
 
     async def _hash(self, wanted: list[tuple[str, asyncio.Future[FingerprintRecord | None]]]) -> None:
@@ -193,14 +195,16 @@ class Workers:
 
     def _shut_down_if_done(self) -> None:
         """After ``close_later``: shut the pool down once no job runs, waits for a slot or is about to ask for one."""
-        if self._closing and self._busy == 0 and not self._texts_to_hash and not self._hashing:
+        if (self._closing and not self._shut_down and not self._closed
+                and self._busy == 0 and not self._texts_to_hash and not self._hashing):
             self._left_running = self._pool_processes()  # shutdown forgets them; close() may have to kill one
             self._executor.shutdown(wait=False)
             self._shut_down = True
 
     @property
     def finished(self) -> bool:
-        """Shut down after ``close_later``, its processes gone."""
+        """Shut down after ``close_later``, its processes gone (a thread pool's last job may still be
+        finishing in its thread; the interpreter waits for it at exit)."""
         return self._shut_down and not any(process.is_alive() for process in self._left_running)
 
     def _pool_processes(self) -> list[multiprocessing.process.BaseProcess]:
@@ -234,8 +238,10 @@ class Workers:
     def close(self, timeout: float = 3.0) -> None:
         """Stop the workers; work not yet started is dropped, and a job still running after ``timeout`` is killed."""
         self._closed = True
-        for task in self._hashing:  # their callers are gone (a stop cancels its polls first)
+        for task, futures in self._hashing.items():  # a stop cancels its polls first: their callers are gone
             task.cancel()
+            for future in futures:  # a task cancelled before it started never answers them itself
+                future.cancel()
         for _, future in self._texts_to_hash:
             future.cancel()
         self._texts_to_hash = []

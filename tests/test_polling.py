@@ -293,14 +293,25 @@ def test_the_watchdog_is_fed_only_while_the_store_answers(tmp_path):
     assert not daemon.healthy()
 
 
-def test_a_sighup_while_the_workers_start_is_read_once_polling_starts(tmp_path):
-    """Before the poller exists there is nothing to reconfigure: the reload waits instead of failing."""
+def test_a_sighup_while_the_workers_start_is_read_once_polling_starts(tmp_path, monkeypatch):
+    """Before the poller exists there is nothing to reconfigure: the reload waits for it instead of failing."""
     store = open_store(tmp_path / "s.db")
     settings = Settings(source="test", storage=StorageSettings(path=tmp_path / "s.db"))
-    loads: list[int] = []
-    daemon = Daemon(store, settings, lambda: loads.append(1) or settings, Notifier({}))
-    daemon.reload()
-    assert loads == [] and daemon._reload_pending
+    loads: list[bool] = []
+    daemon = Daemon(store, settings, lambda: loads.append(daemon._poller is not None) or settings, Notifier({}))
+
+    async def start_workers_and_get_a_sighup() -> None:
+        daemon.reload()  # what the SIGHUP handler calls
+        assert loads == [] and daemon._reload_pending
+
+    monkeypatch.setattr(daemon, "_start_workers", start_workers_and_get_a_sighup)
+
+    async def run() -> int:
+        asyncio.get_running_loop().call_later(0.5, daemon.stop)
+        return await daemon.run()
+
+    assert asyncio.run(run()) == 0
+    assert loads == [True] and not daemon._reload_pending  # read once, with a poller to give it to
     store.close()
 
 
@@ -576,11 +587,15 @@ def test_closed_workers_cancel_their_hashing_and_start_no_new_pool_when_theirs_d
             pass
 
     async def run() -> None:
-        asking = asyncio.create_task(workers.fingerprint("x"))
+        waiting_to_go = asyncio.create_task(workers.fingerprint("x"))
+        await asyncio.sleep(0)  # asked, not sent yet
+        sent = asyncio.create_task(workers.fingerprint("y"))
         await asyncio.sleep(0)
+        workers._send_texts_to_hash()  # both sent: a job task made, not started yet
         workers.close()
-        with pytest.raises(asyncio.CancelledError):
-            await asking
+        for asking in (waiting_to_go, sent):
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(asking, 5)  # answered, not left waiting
         workers._executor = DeadPool()  # type: ignore[assignment]
         with pytest.raises(BrokenProcessPool):
             await workers._run(os.getpid)
@@ -601,15 +616,16 @@ def test_a_pool_closed_later_is_still_killed_by_a_stop_while_its_job_runs(tmp_pa
         await workers.start()
         job = asyncio.create_task(workers._run_in_turn(START_NEW, clock.sleep, 60))
         await asyncio.sleep(0.2)
-        workers.close_later()  # the job still runs: the pool stays up
+        job.cancel()  # its poll was cancelled, but the worker still runs it
+        await asyncio.gather(job, return_exceptions=True)
+        workers.close_later()  # no job left to wait for: the pool is shut down, its process left running
+        assert workers._shut_down and not workers.finished
         started = clock.monotonic()
         workers.close(timeout=0.5)
         assert clock.monotonic() - started < 5
-        job.cancel()
-        await asyncio.gather(job, return_exceptions=True)
 
     asyncio.run(run())
-    assert not any(process.is_alive() for process in workers._left_running + workers._pool_processes())
+    assert workers._left_running and not any(process.is_alive() for process in workers._left_running)
 
 
 def test_a_feed_max_interval_below_the_global_minimum_is_an_error(tmp_path, run_cli):
