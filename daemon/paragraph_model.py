@@ -105,6 +105,12 @@ def features(paragraph: str, context: Counter[str]) -> set[str]:
     return _features(text, raw, _context_feature(raw, context))
 
 
+def _is_off_topic(paragraph: str, context: Counter[str]) -> bool:
+    """Whether none of the paragraph's topic words occurs elsewhere in the article (or it has none)."""
+    raw = _WORD.findall(" ".join(paragraph.split()).casefold())
+    return _context_feature(raw, context) in ("ctx:0", "ctx:none")
+
+
 def _clearly_story(raw: list[str], fit: str) -> bool:
     # A sentence-length paragraph that shares much of its topic with the rest
     # of the article: no training example of boilerplate is like this (1 in
@@ -151,13 +157,18 @@ class ParagraphModel:
     Short lines (``SHORT_WORDS`` or fewer) have a lower threshold than
     longer paragraphs: a story line taken by mistake costs a few words, a
     story paragraph a whole thought, and most boilerplate the rules miss is
-    short labels and one-liners.
+    short labels and one-liners. A paragraph that shares none of its topic
+    words with the rest of the article (an appeal, a legal line or a
+    cross-reference pasted into a story) needs less evidence still: few
+    story paragraphs are like that, and wording the model never saw seldom
+    gets past an unsure probability.
     """
 
     weights: dict[str, float]
     bias: float
     threshold: float
     short_threshold: float | None = None  # None: the same as ``threshold``
+    off_topic_threshold: float | None = None  # None: the same as the length's threshold
 
     def probability(self, paragraph: str, context: Counter[str]) -> float:
         """How likely ``paragraph`` is boilerplate, from 0 to 1 (``context``: see ``features``)."""
@@ -173,8 +184,14 @@ class ParagraphModel:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def is_boilerplate(self, paragraph: str, context: Counter[str]) -> bool:
-        """Whether the model takes ``paragraph``: its probability reaches its length's threshold."""
-        return self.probability(paragraph, context) >= self.threshold_for(paragraph)
+        """Whether the model takes ``paragraph``: its probability reaches its threshold (by its length,
+        or ``off_topic_threshold`` when it shares no topic word with the rest of the article)."""
+        probability = self.probability(paragraph, context)
+        threshold = self.threshold_for(paragraph)
+        if probability >= threshold:
+            return True
+        off_topic = self.off_topic_threshold
+        return off_topic is not None and probability >= off_topic and _is_off_topic(paragraph, context)
 
     def threshold_for(self, paragraph: str) -> float:
         words = strip_bullet(paragraph).split()  # a list item's bullet is not a word
@@ -184,14 +201,18 @@ class ParagraphModel:
 
     def to_json(self) -> str:
         return json.dumps({"bias": self.bias, "threshold": self.threshold, "short_threshold": self.short_threshold,
+                           "off_topic_threshold": self.off_topic_threshold,
                            "weights": dict(sorted(self.weights.items()))}, ensure_ascii=False, indent=0)
 
     @classmethod
     def from_json(cls, data: str) -> ParagraphModel:
         parsed = json.loads(data)
+        def optional(key: str) -> float | None:
+            return None if parsed.get(key) is None else float(parsed[key])
+
         return cls({str(k): float(v) for k, v in parsed["weights"].items()},
                    float(parsed["bias"]), float(parsed["threshold"]),
-                   None if parsed.get("short_threshold") is None else float(parsed["short_threshold"]))
+                   optional("short_threshold"), optional("off_topic_threshold"))
 
 
 @lru_cache(maxsize=1)

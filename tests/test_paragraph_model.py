@@ -158,7 +158,8 @@ def test_features_fold_numbers_and_see_the_context():
 
 def test_model_round_trips_through_json():
     for model in (ParagraphModel({"w:donate": 2.5, "pair:sign up": 1.25}, -1.0, 0.8),
-                  ParagraphModel({"w:donate": 2.5}, -1.0, 0.85, 0.5)):
+                  ParagraphModel({"w:donate": 2.5}, -1.0, 0.85, 0.5),
+                  ParagraphModel({"w:donate": 2.5}, -1.0, 0.85, 0.5, 0.6)):
         assert ParagraphModel.from_json(model.to_json()) == model
 
 
@@ -174,11 +175,23 @@ def test_short_lines_have_their_own_threshold():
     assert ParagraphModel({"w:pledge": 1.0}, 0.0, 0.85).threshold_for(short) == 0.85  # no short threshold
 
 
+def test_a_paragraph_off_the_articles_topic_needs_less_evidence():
+    """The same probability: taken when none of its topic words is elsewhere in the article, kept when one is."""
+    model = ParagraphModel({"w:pledge": 1.0}, 0.0, 0.85, 0.85, 0.6)
+    paragraph = "Pledge what you can for the shelter's winter appeal before Friday"
+    off_topic = article_words([*STORY, paragraph])
+    on_topic = article_words([*STORY, paragraph, "The shelter opened its winter doors."])
+    assert 0.6 <= model.probability(paragraph, off_topic) < 0.85
+    assert model.is_boilerplate(paragraph, off_topic) and not model.is_boilerplate(paragraph, on_topic)
+    assert not ParagraphModel({"w:pledge": 1.0}, 0.0, 0.85, 0.85).is_boilerplate(paragraph, off_topic)  # none set
+
+
 def test_the_shipped_model_is_the_one_the_training_tool_makes_by_default():
     model = default_model()
     tool = _training_tool()
     assert len(model.weights) > 1000 and model.threshold == tool.THRESHOLD
     assert model.short_threshold == tool.SHORT_THRESHOLD
+    assert model.off_topic_threshold == tool.OFF_TOPIC_THRESHOLD
 
 
 def _training_tool():
