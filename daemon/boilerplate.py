@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from newsd.config.rules import (HEADLINE, IMAGE_CAPTION, LINK_BLOCK, LINK_LIST, ORPHAN_HEADING, OTHER_ARTICLE,
                                 PARAGRAPH_MODEL, SITE_PAGE_LINK, Rule, Subject, default_site_pages, literal_index)
 from newsd.daemon.page_facts import PageFacts, fold
-from newsd.daemon.paragraph_model import ParagraphModel, article_words
+from newsd.daemon.paragraph_model import ParagraphModel, article_words, is_off_topic
 from newsd.daemon.text import strip_bullet
 
 LINK_LIST_MIN_ITEMS = 3
@@ -25,6 +25,9 @@ LONG_SENTENCE_CHARS = 100
 SENTENCE_WORDS = 8  # or this many words ending in a full stop
 MODEL_MAX_SHARE = 0.4  # of the kept text: more than this and the model takes nothing
 MODEL_MAX_PARAGRAPHS = 8  # nor when it would take more paragraphs than this
+# More of the text paragraphs than this off the article's topic, and the model keeps to its
+# length thresholds (ParagraphModel.off_topic_threshold needs an article with a topic).
+OFF_TOPIC_MAX_SHARE = 0.25
 LABELLED_LINK_MIN_SHARE = 0.9  # of the text after the label
 # A short label and its separator: "Read more:", "ALSO READ |", "Lire aussi »".
 _LINK_LABEL = re.compile(r"^\W{0,2}[^\W\d_][\w’'.-]*(?: [\w’'.-]+){0,3} ?[:|»›→▶–—-]+ *(?=\S)")
@@ -188,8 +191,12 @@ def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model:
     kept_chars = sum(len(paragraph) for _, paragraph in kept)
     # Headings are the story's structure ("What happens next?"); a boilerplate
     # heading ("Newsletter") goes with its section, as an orphan, after.
-    taken = {index for index, paragraph in kept
-             if not facts.is_heading(paragraph) and model.is_boilerplate(paragraph, context)}
+    text = [(index, paragraph) for index, paragraph in kept if not facts.is_heading(paragraph)]
+    # Where many paragraphs share no topic word with the rest (a round-up, a live
+    # blog, a language whose words change form), being off the topic says little.
+    off_topic = sum(1 for _, paragraph in text if is_off_topic(paragraph, context))
+    off_topic_allowed = off_topic <= OFF_TOPIC_MAX_SHARE * len(text)
+    taken = {index for index, paragraph in text if model.is_boilerplate(paragraph, context, off_topic_allowed)}
     taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
     if not taken or len(taken) > MODEL_MAX_PARAGRAPHS or taken_chars > MODEL_MAX_SHARE * kept_chars:
         return kept

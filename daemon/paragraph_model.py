@@ -105,10 +105,14 @@ def features(paragraph: str, context: Counter[str]) -> set[str]:
     return _features(text, raw, _context_feature(raw, context))
 
 
-def _is_off_topic(paragraph: str, context: Counter[str]) -> bool:
+def is_off_topic(paragraph: str, context: Counter[str]) -> bool:
     """Whether none of the paragraph's topic words occurs elsewhere in the article (or it has none)."""
     raw = _WORD.findall(" ".join(paragraph.split()).casefold())
     return _context_feature(raw, context) in ("ctx:0", "ctx:none")
+
+
+# The features of a paragraph's own wording (its words, stems, word pairs, first and last words).
+_WORDING = ("w:", "stem:", "pair:", "first:", "first2:", "last:")
 
 
 def _clearly_story(raw: list[str], fit: str) -> bool:
@@ -183,15 +187,35 @@ class ParagraphModel:
         score = self.bias + sum(filter(None, map(self.weights.get, _features(text, raw, fit))))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
-    def is_boilerplate(self, paragraph: str, context: Counter[str]) -> bool:
+    def is_boilerplate(self, paragraph: str, context: Counter[str], off_topic_allowed: bool = True) -> bool:
         """Whether the model takes ``paragraph``: its probability reaches its threshold (by its length,
-        or ``off_topic_threshold`` when it shares no topic word with the rest of the article)."""
+        or ``off_topic_threshold``, see ``_takes_off_topic``).
+
+        ``off_topic_allowed`` False: the length's threshold only (the caller's
+        article has too many paragraphs off its own topic to tell them apart).
+        """
         probability = self.probability(paragraph, context)
-        threshold = self.threshold_for(paragraph)
-        if probability >= threshold:
+        if probability >= self.threshold_for(paragraph):
             return True
         off_topic = self.off_topic_threshold
-        return off_topic is not None and probability >= off_topic and _is_off_topic(paragraph, context)
+        return (off_topic_allowed and off_topic is not None and probability >= off_topic
+                and self._takes_off_topic(paragraph, context))
+
+    def _takes_off_topic(self, paragraph: str, context: Counter[str]) -> bool:
+        """A paragraph off the article's topic whose own words lean to boilerplate.
+
+        Off the topic alone is not enough: in a language the model hardly knows,
+        or one whose words change form (Finnish), a story paragraph's words are
+        unknown to it, and sharing no word with the article then puts its
+        probability near 0.5 with no evidence from its wording.
+        """
+        text = " ".join(paragraph.split())
+        raw = _WORD.findall(text.casefold())
+        fit = _context_feature(raw, context)
+        if fit not in ("ctx:0", "ctx:none"):
+            return False
+        wording = [name for name in _features(text, raw, fit) if name.startswith(_WORDING)]
+        return sum(filter(None, map(self.weights.get, wording))) > 0
 
     def threshold_for(self, paragraph: str) -> float:
         words = strip_bullet(paragraph).split()  # a list item's bullet is not a word

@@ -186,6 +186,32 @@ def test_a_paragraph_off_the_articles_topic_needs_less_evidence():
     assert not ParagraphModel({"w:pledge": 1.0}, 0.0, 0.85, 0.85).is_boilerplate(paragraph, off_topic)  # none set
 
 
+def test_off_the_topic_is_not_enough_without_wording_that_leans_to_boilerplate():
+    """Words the model does not know (a language it hardly saw) give no evidence: the length's threshold holds."""
+    model = ParagraphModel({"ctx:0": 1.0}, 0.0, 0.85, 0.85, 0.6)
+    paragraph = "Kaupunginvaltuusto hyväksyi talousarvion äänin kolmekymmentä yhdeksän"
+    context = article_words([*STORY, paragraph])
+    assert 0.6 <= model.probability(paragraph, context) < 0.85
+    assert not model.is_boilerplate(paragraph, context)
+
+
+def test_an_article_with_many_paragraphs_off_its_topic_keeps_to_the_length_thresholds():
+    """A round-up (or a language whose words change form) has many paragraphs sharing nothing: no lower bar there."""
+    from newsd.daemon.boilerplate import _model_pass
+    from newsd.daemon.page_facts import PageFacts
+
+    model = ParagraphModel({"w:pledge": 1.0}, 0.0, 0.85, 0.85, 0.6)
+    appeal = "Pledge what you can for the shelter's winter appeal before Friday"
+    story = [(n, paragraph) for n, paragraph in enumerate(STORY)]
+    with_story = _model_pass([*story, (len(story), appeal)], {}, model, PageFacts())
+    assert appeal not in [paragraph for _, paragraph in with_story]  # one off-topic paragraph: taken
+    round_up = [(0, "Storms closed three airports in Norway overnight."),
+                (1, "Chile elected a new central bank governor on Monday."),
+                (2, "Tokyo's subway raised fares for the first time since 1995."),
+                (3, appeal)]
+    assert _model_pass(round_up, {}, model, PageFacts()) == round_up  # everything off topic: nothing taken
+
+
 def test_the_shipped_model_is_the_one_the_training_tool_makes_by_default():
     model = default_model()
     tool = _training_tool()
