@@ -105,10 +105,14 @@ def features(paragraph: str, context: Counter[str]) -> set[str]:
     return _features(text, raw, _context_feature(raw, context))
 
 
+# The context features of a paragraph none of whose topic words occurs elsewhere in the article.
+_OFF_TOPIC = frozenset({"ctx:0", "ctx:none"})
+
+
 def is_off_topic(paragraph: str, context: Counter[str]) -> bool:
     """Whether none of the paragraph's topic words occurs elsewhere in the article (or it has none)."""
     raw = _WORD.findall(" ".join(paragraph.split()).casefold())
-    return _context_feature(raw, context) in ("ctx:0", "ctx:none")
+    return _context_feature(raw, context) in _OFF_TOPIC
 
 
 # The features of a paragraph's own wording (its words, stems, word pairs, first and last words).
@@ -212,7 +216,7 @@ class ParagraphModel:
         text = " ".join(paragraph.split())
         raw = _WORD.findall(text.casefold())
         fit = _context_feature(raw, context)
-        if fit not in ("ctx:0", "ctx:none"):
+        if fit not in _OFF_TOPIC:
             return False
         wording = [name for name in _features(text, raw, fit) if name.startswith(_WORDING)]
         return sum(filter(None, map(self.weights.get, wording))) > 0

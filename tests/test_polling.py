@@ -430,6 +430,15 @@ def two_slot_workers(tmp_path):
     workers.close()
 
 
+async def fill_both_slots(workers, gate) -> list[asyncio.Task]:  # type: ignore[no-untyped-def]
+    """Two jobs that hold the two slots until ``gate`` is set (they return True then)."""
+    from newsd.daemon.workers import START_NEW
+
+    running = [asyncio.create_task(workers._run_in_turn(START_NEW, gate.wait, 5)) for _ in range(2)]
+    await asyncio.sleep(0.05)
+    return running
+
+
 def test_jobs_that_finish_a_feed_go_before_the_parse_of_another(two_slot_workers):
     """A fingerprint waiting for a slot overtakes a parse that came first, so a parsed feed's entries do not wait."""
     import threading
@@ -467,8 +476,7 @@ def test_workers_closed_later_finish_the_jobs_still_waiting_then_shut_down(two_s
     gate = threading.Event()
 
     async def run() -> list[object]:
-        running = [asyncio.create_task(workers._run_in_turn(START_NEW, gate.wait, 5)) for _ in range(2)]
-        await asyncio.sleep(0.05)
+        running = await fill_both_slots(workers, gate)
         waiting = [asyncio.create_task(workers._run_in_turn(START_NEW, os.getpid)) for _ in range(2)]
         await asyncio.sleep(0.05)
         workers.close_later()
@@ -488,8 +496,7 @@ def test_a_job_cancelled_while_it_waits_for_a_slot_takes_none(two_slot_workers):
     gate = threading.Event()
 
     async def run() -> list[int]:
-        running = [asyncio.create_task(workers._run_in_turn(START_NEW, gate.wait, 5)) for _ in range(2)]
-        await asyncio.sleep(0.05)
+        running = await fill_both_slots(workers, gate)
         cancelled = asyncio.create_task(workers._run_in_turn(START_NEW, os.getpid))
         await asyncio.sleep(0.05)
         cancelled.cancel()
