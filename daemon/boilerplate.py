@@ -192,11 +192,15 @@ def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model:
     # Headings are the story's structure ("What happens next?"); a boilerplate
     # heading ("Newsletter") goes with its section, as an orphan, after.
     text = [(index, paragraph) for index, paragraph in kept if not facts.is_heading(paragraph)]
+    probabilities = {index: model.probability(paragraph, context) for index, paragraph in text}
+    taken = {index for index, paragraph in text if probabilities[index] >= model.threshold_for(paragraph)}
     # Where many paragraphs share no topic word with the rest (a round-up, a live
-    # blog, a language whose words change form), being off the topic says little.
-    off_topic = sum(1 for _, paragraph in text if is_off_topic(paragraph, context))
-    off_topic_allowed = off_topic <= OFF_TOPIC_MAX_SHARE * len(text)
-    taken = {index for index, paragraph in text if model.is_boilerplate(paragraph, context, off_topic_allowed)}
+    # blog), being off the topic says little. What the model takes anyway is
+    # not counted: that is the boilerplate, not a sign of a round-up.
+    unsure = [(index, paragraph) for index, paragraph in text if index not in taken]
+    if sum(1 for _, paragraph in unsure if is_off_topic(paragraph, context)) <= OFF_TOPIC_MAX_SHARE * len(unsure):
+        taken.update(index for index, paragraph in unsure
+                     if model.takes_off_topic(paragraph, context, probabilities[index]))
     taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
     if not taken or len(taken) > MODEL_MAX_PARAGRAPHS or taken_chars > MODEL_MAX_SHARE * kept_chars:
         return kept

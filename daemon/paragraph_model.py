@@ -29,6 +29,9 @@ MAX_CHARS = 300  # longer paragraphs are story text (no boilerplate example in t
 SHORT_WORDS = 8  # a paragraph of at most this many words is judged by the lower short_threshold
 STEM_CHARS = 5
 CONTENT_CHARS = 5
+# Off the article's topic lowers the bar only for a paragraph with at least this share
+# of its words known to the model (``w:`` weights): one in a language it can read.
+KNOWN_WORDS_SHARE = 0.5
 
 _WORD = re.compile(r"[^\W_]+")
 _SEPARATORS = "|•·»›/–—"
@@ -115,10 +118,6 @@ def is_off_topic(paragraph: str, context: Counter[str]) -> bool:
     return _context_feature(raw, context) in _OFF_TOPIC
 
 
-# The features of a paragraph's own wording (its words, stems, word pairs, first and last words).
-_WORDING = ("w:", "stem:", "pair:", "first:", "first2:", "last:")
-
-
 def _clearly_story(raw: list[str], fit: str) -> bool:
     # A sentence-length paragraph that shares much of its topic with the rest
     # of the article: no training example of boilerplate is like this (1 in
@@ -193,33 +192,33 @@ class ParagraphModel:
 
     def is_boilerplate(self, paragraph: str, context: Counter[str], off_topic_allowed: bool = True) -> bool:
         """Whether the model takes ``paragraph``: its probability reaches its threshold (by its length,
-        or ``off_topic_threshold``, see ``_takes_off_topic``).
+        or ``off_topic_threshold``, see ``takes_off_topic``).
 
         ``off_topic_allowed`` False: the length's threshold only (the caller's
         article has too many paragraphs off its own topic to tell them apart).
         """
         probability = self.probability(paragraph, context)
-        if probability >= self.threshold_for(paragraph):
-            return True
-        off_topic = self.off_topic_threshold
-        return (off_topic_allowed and off_topic is not None and probability >= off_topic
-                and self._takes_off_topic(paragraph, context))
+        return probability >= self.threshold_for(paragraph) or (
+            off_topic_allowed and self.takes_off_topic(paragraph, context, probability))
 
-    def _takes_off_topic(self, paragraph: str, context: Counter[str]) -> bool:
-        """A paragraph off the article's topic whose own words lean to boilerplate.
+    def takes_off_topic(self, paragraph: str, context: Counter[str], probability: float) -> bool:
+        """Whether ``paragraph`` (of ``probability``) reaches ``off_topic_threshold``: off the article's
+        topic, in words the model knows.
 
         Off the topic alone is not enough: in a language the model hardly knows,
         or one whose words change form (Finnish), a story paragraph's words are
-        unknown to it, and sharing no word with the article then puts its
-        probability near 0.5 with no evidence from its wording.
+        unknown to it and seldom repeat in the same form, so it shares no word
+        with the article and scores near 0.5 on that alone. Where most of its
+        words are known, the words themselves have had their say.
         """
-        text = " ".join(paragraph.split())
-        raw = _WORD.findall(text.casefold())
-        fit = _context_feature(raw, context)
-        if fit not in _OFF_TOPIC:
+        if self.off_topic_threshold is None or probability < self.off_topic_threshold:
             return False
-        wording = [name for name in _features(text, raw, fit) if name.startswith(_WORDING)]
-        return sum(filter(None, map(self.weights.get, wording))) > 0
+        raw = _WORD.findall(" ".join(paragraph.split()).casefold())
+        if _context_feature(raw, context) not in _OFF_TOPIC:
+            return False
+        words = [word for word in raw if word.isalpha()]
+        known = sum(1 for word in words if "w:" + word in self.weights)
+        return bool(words) and known >= KNOWN_WORDS_SHARE * len(words)
 
     def threshold_for(self, paragraph: str) -> float:
         words = strip_bullet(paragraph).split()  # a list item's bullet is not a word

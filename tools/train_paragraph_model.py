@@ -2,6 +2,7 @@
 
     python tools/train_paragraph_model.py            # writes config/paragraph_model.json
     python tools/train_paragraph_model.py --check    # cross-checks first, writes nothing
+    python tools/train_paragraph_model.py --check-pages  # the same, the lines injected into whole pages
 
 Labelled paragraphs come from ``tools/paragraph_data/*.jsonl`` (one object per
 line with ``text``, ``label`` 1 for boilerplate or 0 for story, and ``source``,
@@ -16,7 +17,9 @@ time and reports, at the given threshold, how much of that writer's
 boilerplate the rules miss and the model catches, and how many story
 paragraphs of unseen sites the model would remove; then the dev-set
 precision, recall and F1 of extraction with and without the model, each
-page scored by a model trained without its site.
+page scored by a model trained without its site. ``--check-pages`` puts the
+held-out writer's lines into the held-out sites' pages the way
+``bench/extraction.py`` does and runs the whole extractor.
 """
 
 from __future__ import annotations
@@ -211,6 +214,56 @@ def check(labelled: list[tuple[str, int, str]], articles: list[tuple[str, list[s
               f"unseen-site story paragraphs removed {story_removed}/{len(test_story)}")
 
 
+def check_pages(labelled: list[tuple[str, int, str]], directory: Path, thresholds: tuple[float, float, float],
+                seed: int, writers: list[str]) -> None:
+    """Leave one writer out, and put three of its lines into each dev page of the held-out sites.
+
+    They go where ``bench/extraction.py`` puts its boilerplate (as paragraphs of
+    the story's element, after the second, in the middle, before the last), and
+    the whole of ``extract`` runs: unlike ``check``, this counts what the
+    article-level limits of the boilerplate pass do, on which the inserted
+    lines themselves weigh.
+    """
+    sys.path.insert(0, str(REPO / "bench"))
+    import extraction as bench  # the benchmark's page loading, story finding and scoring
+
+    writers = writers or sorted({s for _, y, s in labelled if y == 1 and s.startswith("pool-")})
+    articles = load_articles(directory)
+    train_sites, test_sites = split_sites((site for site, _ in articles), seed)
+    site_of = {page["id"]: page["site"] or page["id"]
+               for page in map(json.loads, (directory / "dev.jsonl").read_text(encoding="utf-8").splitlines())}
+    scorer = bench.load_scorer(directory)
+    pages = [page for page in bench.load_pages(directory, scorer, [], None) if site_of[page.id] in test_sites]
+    total = [0, 0, 0, 0]
+    for writer in writers:
+        model = with_thresholds(train(build([r for r in labelled if r[2] != writer],
+                                            [a for a in articles if a[0] in train_sites], seed)), thresholds)
+        lines = [text for text, label, source in labelled if source == writer and label == 1]
+        leaked = inserted = lost = tokens = 0
+        for page in pages:
+            tree = bench.load_html(page.html)
+            blocks = bench.story_blocks(tree, page.expected) if tree is not None else []
+            if len(blocks) < bench.MIN_STORY_PARAGRAPHS:
+                continue
+            clean = extract(bench.serialise(tree), page.url, model=model).text
+            chosen = random.Random(f"{seed}:{page.id}:{writer}").sample(lines, 3)
+            # last slot first, so each goes right after its block
+            for line, block in reversed(list(zip(chosen, (blocks[1], blocks[len(blocks) // 2], blocks[-2])))):
+                element = bench.lxml.html.Element("li" if block.tag == "li" else "p")
+                element.text = line
+                block.addnext(element)
+            out = extract(bench.serialise(tree), page.url, model=model).text
+            leaked += sum(bench.norm(line) in bench.norm(out) for line in chosen)
+            inserted += len(chosen)
+            page_lost, page_tokens = bench.story_tokens_lost(scorer, page.expected, clean, out, chosen)
+            lost, tokens = lost + page_lost, tokens + page_tokens
+        print(f"{writer}: {leaked}/{inserted} = {leaked / inserted:.1%} leak in pages of unseen sites; "
+              f"story tokens lost {lost}/{tokens}", flush=True)
+        total = [total[0] + leaked, total[1] + inserted, total[2] + lost, total[3] + tokens]
+    print(f"all writers: {total[0]}/{total[1]} = {total[0] / total[1]:.2%} leak; "
+          f"story tokens lost {total[2]}/{total[3]} = {total[2] / max(total[3], 1):.3%}")
+
+
 def load_scorer(directory: Path) -> Any:
     spec = importlib.util.spec_from_file_location("newsd_eval_score", directory / "score.py")
     assert spec and spec.loader, f"no score.py in {directory}"
@@ -253,7 +306,11 @@ def check_unseen_sites(labelled: list[tuple[str, int, str]], directory: Path, th
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="leave-one-writer-out report; write nothing")
-    parser.add_argument("--writer", action="append", default=[], help="with --check: only this writer (repeatable)")
+    parser.add_argument("--check-pages", action="store_true",
+                        help="leave-one-writer-out, its lines injected into dev pages as bench/extraction.py does; "
+                             "write nothing")
+    parser.add_argument("--writer", action="append", default=[],
+                        help="with --check or --check-pages: only this writer (repeatable)")
     parser.add_argument("--threshold", type=float, default=THRESHOLD,
                         help=f"probability that removes (default {THRESHOLD}, the shipped one)")
     parser.add_argument("--short-threshold", type=float, default=SHORT_THRESHOLD,
@@ -270,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     labelled = load_labelled()
     articles = load_articles(directory)
+    if args.check_pages:
+        check_pages(labelled, directory, (args.threshold, args.short_threshold, args.off_topic_threshold),
+                    args.seed, args.writer)
+        return 0
     if args.check:
         thresholds = (args.threshold, args.short_threshold, args.off_topic_threshold)
         check(labelled, articles, thresholds, args.seed, args.writer)
