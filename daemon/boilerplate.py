@@ -198,9 +198,12 @@ def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model:
     # blog), being off the topic says little. What the model takes anyway is
     # not counted: that is the boilerplate, not a sign of a round-up.
     unsure = [(index, paragraph) for index, paragraph in text if index not in taken]
-    if sum(1 for _, paragraph in unsure if is_off_topic(paragraph, context)) <= OFF_TOPIC_MAX_SHARE * len(unsure):
-        taken.update(index for index, paragraph in unsure
-                     if model.takes_off_topic(paragraph, context, probabilities[index]))
+    by_off_topic = [index for index, paragraph in unsure
+                    if model.takes_off_topic(paragraph, context, probabilities[index])]
+    # Counted only when the bar would take something: most articles have nothing, and it reads every paragraph.
+    if by_off_topic and sum(1 for _, paragraph in unsure
+                            if is_off_topic(paragraph, context)) <= OFF_TOPIC_MAX_SHARE * len(unsure):
+        taken.update(by_off_topic)
     taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
     if not taken or len(taken) > MODEL_MAX_PARAGRAPHS or taken_chars > MODEL_MAX_SHARE * kept_chars:
         return kept
