@@ -276,3 +276,41 @@ def test_training_data_files_are_labelled():
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert {row["label"] for row in rows} == {0, 1}
     assert all(row["text"].strip() and row["source"] for row in rows)
+
+
+def _held_out_phrasings() -> set[str]:
+    """The benchmark's held-out pools (bench/heldout_pool*.py), each phrasing's visible words, folded."""
+    import importlib.util
+
+    import lxml.html
+
+    found = set()
+    for path in sorted((Path(__file__).resolve().parent.parent / "bench").glob("heldout_pool*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        pools = [value for name, value in vars(module).items() if name.startswith("POOL_")]
+        for pool in pools:
+            for entries in (entry for langs in pool.values() for entry in langs.values()):
+                for entry in entries:
+                    text = lxml.html.fragment_fromstring(entry, create_parent="p").text_content()
+                    found.add(_folded(text))
+    return found
+
+
+def _folded(text: str) -> str:
+    import re
+
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def test_no_training_line_is_a_held_out_benchmark_phrasing():
+    """The held-out pools measure wording nobody trained on; a writer who happens to write the
+    same line must not put it in the training data (the count only: the pools are not shown)."""
+    held_out = _held_out_phrasings()
+    assert len(held_out) > 700
+    rows = [json.loads(line) for path in TRAINING_DATA.glob("*.jsonl")
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    equal = sum(_folded(row["text"]) in held_out for row in rows)
+    assert equal == 0, f"{equal} training lines equal a held-out phrasing: remove them and retrain"
