@@ -88,7 +88,15 @@ def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
 def _check_keys(table: dict, allowed: tuple[str, ...], prefix: str, problems: Problems) -> None:
     for key in table:
         if key not in allowed:
-            problems.add(f"{prefix}{key}", "unknown key" + _did_you_mean(key, allowed))
+            problems.add(f"{prefix}{key}", "unknown key" + _hint(key, allowed))
+
+
+def _hint(key: str, allowed: tuple[str, ...]) -> str:
+    if "boilerplate" in allowed and key in OVERRIDE_KEYS:
+        # The mistake the README warns of: boilerplate settings written as keys of the feed (or the file).
+        where = "boilerplate = { %s = [...] } in the feed" % key if allowed == FEED_KEYS else "a [boilerplate] section"
+        return f" (boilerplate settings go in {where})"
+    return _did_you_mean(key, allowed)
 
 
 def _table(raw: Any, name: str, keys: tuple[str, ...], problems: Problems) -> bool:

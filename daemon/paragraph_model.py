@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,18 +67,26 @@ def _latin_script(text: str) -> bool:
     return other == 0 or other * 5 < len(_LETTER.findall(text))
 
 
+def words_of(text: str) -> list[str]:
+    """The casefolded words of ``text``, its letters composed first (NFC): a page in decomposed
+    form ("a" + combining accent) would otherwise split words at every accent."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return _WORD.findall(text.casefold())
+
+
 def _is_topic_word(word: str) -> bool:
     return len(word) >= CONTENT_CHARS and word.isalpha()
 
 
 def content_words(paragraph: str) -> set[str]:
     """The words long enough to carry the topic (names, nouns), casefolded."""
-    return {w for w in _WORD.findall(paragraph.casefold()) if _is_topic_word(w)}
+    return {w for w in words_of(paragraph) if _is_topic_word(w)}
 
 
 def article_words(paragraphs: list[str]) -> Counter[str]:
     """How often each word occurs in the whole article (casefolded)."""
-    return Counter(_WORD.findall("\n".join(paragraphs).casefold()))
+    return Counter(words_of("\n".join(paragraphs)))
 
 
 def _context_feature(words: list[str], context: Counter[str]) -> str:
@@ -104,7 +113,7 @@ def features(paragraph: str, context: Counter[str]) -> set[str]:
     ``context`` is ``article_words`` of the article's story text, this paragraph included.
     """
     text = " ".join(paragraph.split())
-    raw = _WORD.findall(text.casefold())
+    raw = words_of(text)
     return _features(text, raw, _context_feature(raw, context))
 
 
@@ -114,8 +123,7 @@ _OFF_TOPIC = frozenset({"ctx:0", "ctx:none"})
 
 def is_off_topic(paragraph: str, context: Counter[str]) -> bool:
     """Whether none of the paragraph's topic words occurs elsewhere in the article (or it has none)."""
-    raw = _WORD.findall(" ".join(paragraph.split()).casefold())
-    return _context_feature(raw, context) in _OFF_TOPIC
+    return _context_feature(words_of(paragraph), context) in _OFF_TOPIC
 
 
 def _clearly_story(raw: list[str], fit: str) -> bool:
@@ -182,7 +190,7 @@ class ParagraphModel:
         text = " ".join(paragraph.split())
         if len(text) > MAX_CHARS or text.startswith("|") or not _latin_script(text):
             return 0.0  # long, a table row (trafilatura writes "| a | b |": data, not prose) or another script
-        raw = _WORD.findall(text.casefold())
+        raw = words_of(text)
         fit = _context_feature(raw, context)
         if _clearly_story(raw, fit):
             return 0.0
@@ -190,16 +198,15 @@ class ParagraphModel:
         score = self.bias + sum(filter(None, map(self.weights.get, _features(text, raw, fit))))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
-    def is_boilerplate(self, paragraph: str, context: Counter[str], off_topic_allowed: bool = True) -> bool:
-        """Whether the model takes ``paragraph``: its probability reaches its threshold (by its length,
-        or ``off_topic_threshold``, see ``takes_off_topic``).
+    def is_boilerplate(self, paragraph: str, context: Counter[str]) -> bool:
+        """Whether the model takes ``paragraph`` on its own: its probability reaches its threshold
+        (by its length, or ``off_topic_threshold``, see ``takes_off_topic``).
 
-        ``off_topic_allowed`` False: the length's threshold only (the caller's
-        article has too many paragraphs off its own topic to tell them apart).
+        The boilerplate pass (``boilerplate._model_pass``) decides the same way,
+        less the off-topic bar in an article with many paragraphs off its topic.
         """
         probability = self.probability(paragraph, context)
-        return probability >= self.threshold_for(paragraph) or (
-            off_topic_allowed and self.takes_off_topic(paragraph, context, probability))
+        return probability >= self.threshold_for(paragraph) or self.takes_off_topic(paragraph, context, probability)
 
     def takes_off_topic(self, paragraph: str, context: Counter[str], probability: float) -> bool:
         """Whether ``paragraph`` (of ``probability``) reaches ``off_topic_threshold``: off the article's
@@ -213,7 +220,7 @@ class ParagraphModel:
         """
         if self.off_topic_threshold is None or probability < self.off_topic_threshold:
             return False
-        raw = _WORD.findall(" ".join(paragraph.split()).casefold())
+        raw = words_of(paragraph)
         if _context_feature(raw, context) not in _OFF_TOPIC:
             return False
         words = [word for word in raw if word.isalpha()]

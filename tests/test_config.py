@@ -297,3 +297,14 @@ def test_db_override_keeps_the_other_storage_settings(tmp_path):
     cli = write(tmp_path / "cli.toml", '[storage]\npath = "config.db"\nkeep_html = false\n')
     settings = load_settings(str(cli), db="flag.db", env={})
     assert settings.storage.path == Path("flag.db") and settings.storage.keep_html is False
+
+
+def test_boilerplate_keys_written_on_a_feed_point_to_its_boilerplate_table():
+    (problem,) = problems_of({"feeds": [{"url": "https://example.org/feed.xml", "disable": ["byline"]}]})
+    assert "feeds[0].disable: unknown key" in problem
+    assert "boilerplate = { disable = [...] } in the feed" in problem
+
+
+def test_boilerplate_keys_at_the_top_of_the_file_point_to_the_boilerplate_section():
+    (problem,) = problems_of({"rules": []})
+    assert "rules: unknown key" in problem and "a [boilerplate] section" in problem

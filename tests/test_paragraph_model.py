@@ -11,7 +11,8 @@ from conftest import article_html
 from newsd.config.rules import PARAGRAPH_MODEL
 from newsd.daemon.boilerplate import apply_rules
 from newsd.daemon.extract import extract
-from newsd.daemon.paragraph_model import SHORT_WORDS, ParagraphModel, article_words, default_model, features
+from newsd.daemon.paragraph_model import (KNOWN_WORDS_SHARE, SHORT_WORDS, ParagraphModel, article_words,
+                                          default_model, features)
 
 TRAINING_DATA = Path(__file__).resolve().parent.parent / "tools" / "paragraph_data"
 
@@ -180,7 +181,7 @@ APPEAL = "Pledge what you can for the shelter's winter appeal before Friday"
 
 def knowing(*paragraphs: str, weights: dict[str, float]) -> dict[str, float]:
     """``weights`` plus a zero weight for every other word of ``paragraphs``: words the model
-    knows (it saw them in training) that lean neither way."""
+    knows (the training tool keeps every word's weight) that lean neither way."""
     words = {"w:" + word for paragraph in paragraphs for word in article_words([paragraph])}
     return {**dict.fromkeys(words, 0.0), **weights}
 
@@ -192,7 +193,6 @@ def test_a_paragraph_off_the_articles_topic_needs_less_evidence():
     on_topic = article_words([*STORY, APPEAL, "The shelter opened its winter doors."])
     assert 0.6 <= model.probability(APPEAL, off_topic) < 0.85
     assert model.is_boilerplate(APPEAL, off_topic) and not model.is_boilerplate(APPEAL, on_topic)
-    assert not model.is_boilerplate(APPEAL, off_topic, off_topic_allowed=False)
     unset = ParagraphModel(model.weights, 0.0, 0.85, 0.85)
     assert not unset.is_boilerplate(APPEAL, off_topic)  # no off-topic threshold: the length's one
 
@@ -208,6 +208,33 @@ def test_off_the_topic_is_not_enough_in_words_the_model_does_not_know():
     known = ParagraphModel(knowing(paragraph, weights={"ctx:0": 1.0}), 0.0, 0.85, 0.85, 0.6)
     assert known.probability(paragraph, context) == unknown.probability(paragraph, context)
     assert known.is_boilerplate(paragraph, context)
+
+
+def test_the_off_topic_bar_needs_half_of_the_words_known():
+    """Exactly half known: taken; one known word fewer: kept (digits are not words)."""
+    paragraph = "Kaupunginvaltuusto hyväksyi talousarvion äänin 45 kolmekymmentä yhdeksän"  # six words and a number
+    context = article_words([*STORY, paragraph])
+    def model_knowing(words: list[str]) -> ParagraphModel:
+        return ParagraphModel({"ctx:0": 1.0, **{"w:" + word: 0.0 for word in words}}, 0.0, 0.85, 0.85, 0.6)
+    half = model_knowing(["kaupunginvaltuusto", "hyväksyi", "talousarvion"])
+    assert KNOWN_WORDS_SHARE == 0.5 and half.is_boilerplate(paragraph, context)
+    assert not model_knowing(["kaupunginvaltuusto", "hyväksyi"]).is_boilerplate(paragraph, context)
+    assert not model_knowing(["kaupunginvaltuusto", "hyväksyi", "##"]).is_boilerplate(paragraph, context)
+    numbers = "2024 45 12"  # no words at all: nothing known
+    no_words = ParagraphModel({"ctx:none": 1.0}, 0.0, 0.85, 0.85, 0.6)
+    assert 0.6 <= no_words.probability(numbers, article_words([*STORY, numbers])) < 0.85
+    assert not no_words.is_boilerplate(numbers, article_words([*STORY, numbers]))
+
+
+def test_training_keeps_the_weights_of_words_that_lean_neither_way():
+    """They make the model's vocabulary, which the off-topic bar reads; other tiny weights go."""
+    tool = _training_tool()
+    appeals = [f"Donate now to support us, {name}." for name in ("friends", "readers", "all")]
+    stories = [f"The {thing} rose by two percent in May." for thing in ("price", "rate", "tax")]
+    examples = [(text, 1, article_words([text])) for text in appeals] + [(text, 0, article_words([text])) for text in stories]
+    model = tool.train(examples, epochs=10, min_count=1, min_weight=100.0)  # prunes every weight but words'
+    assert "w:donate" in model.weights and "w:the" in model.weights
+    assert not any(name.startswith(("pair:", "stem:", "first:", "len:")) for name in model.weights)
 
 
 ROUND_UP = ["Storms closed three airports in Norway overnight.",
@@ -314,3 +341,15 @@ def test_no_training_line_is_a_held_out_benchmark_phrasing():
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     equal = sum(_folded(row["text"]) in held_out for row in rows)
     assert equal == 0, f"{equal} training lines equal a held-out phrasing: remove them and retrain"
+
+
+def test_decomposed_letters_make_the_same_words():
+    """A page in NFD ("e" + combining accent) reads as the same words as one in NFC."""
+    import unicodedata
+
+    composed = "Unterstützen Sie unabhängigen Journalismus: café, crème, Größe."
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    context = article_words([*STORY, composed])
+    assert features(decomposed, context) == features(composed, context)
+    assert article_words([decomposed]) == article_words([composed])
