@@ -10,8 +10,8 @@ the file or writer it came from; the writers are named ``pool-*`` after the
 sessions that wrote them: ``pool-a`` is bench/extraction.py's development
 pool A; ``pool-c`` and ``pool-e`` are not its held-out pools C and E, and no
 held-out phrasing is training data, as a test checks). Story paragraphs in
-their articles come from the dev set of ../shared/eval/extraction (``expected_text``; never copied into
-the repository). Each standalone paragraph is placed into a random dev article,
+their articles come from the dev set of ../shared/eval/extraction
+(``expected_text``; never copied into the repository). Each standalone paragraph is placed into a random dev article,
 so the context feature sees both boilerplate and story text away from home.
 
 Logistic regression, trained with AdaGrad; deterministic for a given seed.
@@ -201,7 +201,6 @@ def build(labelled: list[tuple[str, int, str]], articles: list[tuple[str, list[s
 def check(labelled: list[tuple[str, int, str]], articles: list[tuple[str, list[str]]],
           thresholds: tuple[float, float, float], seed: int, writers: list[str]) -> None:
     """Leave one boilerplate writer out (and half the dev sites), report what the model adds to the rules."""
-    writers = writers or sorted({s for _, y, s in labelled if y == 1 and s.startswith("pool-")})
     train_sites, test_sites = split_sites((site for site, _ in articles), seed)
     train_articles = [a for a in articles if a[0] in train_sites]
     test_articles = [a for a in articles if a[0] in test_sites]
@@ -219,8 +218,8 @@ def check(labelled: list[tuple[str, int, str]], articles: list[tuple[str, list[s
               f"unseen-site story paragraphs removed {story_removed}/{len(test_story)}")
 
 
-def check_pages(labelled: list[tuple[str, int, str]], directory: Path, thresholds: tuple[float, float, float],
-                seed: int, writers: list[str]) -> None:
+def check_pages(labelled: list[tuple[str, int, str]], articles: list[tuple[str, list[str]]], directory: Path,
+                thresholds: tuple[float, float, float], seed: int, writers: list[str]) -> None:
     """Leave one writer out, and put three of its lines into each dev page of the held-out sites.
 
     They go where ``bench/extraction.py`` puts its boilerplate (as paragraphs of
@@ -232,8 +231,6 @@ def check_pages(labelled: list[tuple[str, int, str]], directory: Path, threshold
     sys.path.insert(0, str(REPO / "bench"))
     import extraction as bench  # the benchmark's page loading, story finding and scoring
 
-    writers = writers or sorted({s for _, y, s in labelled if y == 1 and s.startswith("pool-")})
-    articles = load_articles(directory)
     train_sites, test_sites = split_sites((site for site, _ in articles), seed)
     site_of = {page["id"]: page["site"] or page["id"]
                for page in map(json.loads, (directory / "dev.jsonl").read_text(encoding="utf-8").splitlines())}
@@ -339,17 +336,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no writer named {', '.join(unknown)}; the writers are {', '.join(writers)}", file=sys.stderr)
         return 2
     articles = load_articles(directory)
+    thresholds = (args.threshold, args.short_threshold, args.off_topic_threshold)
     if args.check_pages:
-        check_pages(labelled, directory, (args.threshold, args.short_threshold, args.off_topic_threshold),
-                    args.seed, args.writer)
+        check_pages(labelled, articles, directory, thresholds, args.seed, args.writer or writers)
         return 0
     if args.check:
-        thresholds = (args.threshold, args.short_threshold, args.off_topic_threshold)
-        check(labelled, articles, thresholds, args.seed, args.writer)
+        check(labelled, articles, thresholds, args.seed, args.writer or writers)
         check_unseen_sites(labelled, directory, thresholds, args.seed)
         return 0
     model = train(build(labelled, articles, args.seed))
-    model = with_thresholds(model, (args.threshold, args.short_threshold, args.off_topic_threshold))
+    model = with_thresholds(model, thresholds)
     args.out.write_text(model.to_json() + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(model.weights)} weights, threshold {args.threshold} "
           f"({args.short_threshold} up to {SHORT_WORDS} words, {args.off_topic_threshold} off the article's topic)")
