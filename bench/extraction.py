@@ -711,6 +711,12 @@ def serialise(tree: HtmlElement) -> str:
     return (doctype + "\n" if doctype else "") + lxml.html.tostring(tree, encoding="unicode")
 
 
+def slot_anchors(blocks: list[HtmlElement]) -> dict[str, HtmlElement]:
+    """The story block each slot's paragraph goes after, by slot name (``SLOTS``, in order)."""
+    n = len(blocks)
+    return dict(zip(SLOTS, (blocks[1], blocks[n // 2], blocks[n - 2])))
+
+
 def inject(page: Page, per_page: int, seed: int, pool: str = "A") -> InjectedPage | None:
     """The page with ``per_page`` boilerplate paragraphs of ``pool`` inside its story, or None if none is found."""
     tree = load_html(page.html)
@@ -722,7 +728,7 @@ def inject(page: Page, per_page: int, seed: int, pool: str = "A") -> InjectedPag
         return None
     clean_html = serialise(tree)
     rng = random.Random(f"{seed}:{page.id}")  # same for every pool: same classes and slots per page
-    after = {"after 2nd": 1, "middle": n // 2, "before last": n - 2}
+    anchors = slot_anchors(blocks)
     injections = []
     for k, cls in enumerate(rng.sample(CLASSES, min(per_page, len(CLASSES)))):
         slot = SLOTS[k % len(SLOTS)]
@@ -730,7 +736,7 @@ def inject(page: Page, per_page: int, seed: int, pool: str = "A") -> InjectedPag
         entries = POOLS[pool][cls][lang]
         index = rng.randrange(len(entries))  # what rng.choice(entries) draws
         entry = entries[index]
-        anchor = blocks[after[slot]]
+        anchor = anchors[slot]
         tag = "li" if anchor.tag == "li" else "p"
         element = lxml.html.fragment_fromstring(f"<{tag}>{entry}</{tag}>")
         # after the anchor and after anything inserted there before

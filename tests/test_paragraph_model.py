@@ -306,24 +306,17 @@ def test_training_data_files_are_labelled():
 
 
 def _held_out_phrasings() -> set[str]:
-    """The benchmark's held-out pools (bench/heldout_pool*.py), each phrasing's visible words, folded."""
+    """The visible words of every phrasing of the benchmark's held-out pools, folded."""
     import importlib.util
+    import sys
 
-    import lxml.html
-
-    found = set()
-    for path in sorted((Path(__file__).resolve().parent.parent / "bench").glob("heldout_pool*.py")):
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        pools = [value for name, value in vars(module).items() if name.startswith("POOL_")]
-        for pool in pools:
-            for entries in (entry for langs in pool.values() for entry in langs.values()):
-                for entry in entries:
-                    text = lxml.html.fragment_fromstring(entry, create_parent="p").text_content()
-                    found.add(_folded(text))
-    return found
+    path = Path(__file__).resolve().parent.parent / "bench" / "extraction.py"
+    spec = importlib.util.spec_from_file_location("bench_extraction", path)
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # its dataclasses look their module up there
+    spec.loader.exec_module(bench)
+    return {_folded(bench.phrase_text(entry)) for pool in bench.HELD_OUT for *_, entry in bench.pool_entries(pool)}
 
 
 def _folded(text: str) -> str:

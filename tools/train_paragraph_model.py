@@ -228,8 +228,10 @@ def check_pages(labelled: list[tuple[str, int, str]], articles: list[tuple[str, 
     article-level limits of the boilerplate pass do, on which the inserted
     lines themselves weigh.
     """
+    import lxml.html
+
     sys.path.insert(0, str(REPO / "bench"))
-    import extraction as bench  # the benchmark's page loading, story finding and scoring
+    import extraction as bench  # the benchmark's page loading, story finding, slots and scoring
 
     train_sites, test_sites = split_sites((site for site, _ in articles), seed)
     site_of = {page["id"]: page["site"] or page["id"]
@@ -250,8 +252,8 @@ def check_pages(labelled: list[tuple[str, int, str]], articles: list[tuple[str, 
             clean = extract(bench.serialise(tree), page.url, model=model).text
             chosen = random.Random(f"{seed}:{page.id}:{writer}").sample(lines, 3)
             # last slot first, so each goes right after its block
-            for line, block in reversed(list(zip(chosen, (blocks[1], blocks[len(blocks) // 2], blocks[-2])))):
-                element = bench.lxml.html.Element("li" if block.tag == "li" else "p")
+            for line, block in reversed(list(zip(chosen, bench.slot_anchors(blocks).values()))):
+                element = lxml.html.Element("li" if block.tag == "li" else "p")
                 element.text = line
                 block.addnext(element)
             out = bench.norm(extract(bench.serialise(tree), page.url, model=model).text)
