@@ -1,4 +1,4 @@
-"""Train newsd's paragraph model (newsd/daemon/paragraph_model.py) and write its weights.
+"""Train newsd's paragraph model (newsd.daemon.paragraph_model) and write its weights.
 
     python tools/train_paragraph_model.py            # writes config/paragraph_model.json
     python tools/train_paragraph_model.py --check    # cross-checks first, writes nothing
@@ -8,7 +8,7 @@ Labelled paragraphs come from ``tools/paragraph_data/*.jsonl`` (one object per
 line with ``text``, ``label`` 1 for boilerplate or 0 for story, and ``source``,
 the file or writer it came from; the writers are named ``pool-*`` after the
 sessions that wrote them: ``pool-a`` is bench/extraction.py's development
-pool A; ``pool-c`` and ``pool-e`` are not its held-out pools C and E, and no
+pool A; ``pool-c`` to ``pool-g`` are not its pools of those letters, and no
 held-out phrasing is training data, as a test checks). Story paragraphs in
 their articles come from the dev set of ../shared/eval/extraction
 (``expected_text``; never copied into the repository). Each standalone paragraph is placed into a random dev article,
