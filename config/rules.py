@@ -261,7 +261,9 @@ def compile_rules(data: dict[str, Any], source: str = "rules",
             for current in texts["requires"]:
                 requires.append(_compile(_expand(current, vocabulary)))
         except re.error as exc:
-            raise ValueError(f"{where}: bad pattern {current!r}: {exc}") from None
+            raise ValueError(f"{where}: bad pattern {current!r}: {exc}; patterns are Python regular expressions: "
+                             "escape a literal ( ) [ ] ? * + . with a backslash (in TOML, write them in '...' "
+                             "so the backslash stays)") from None
         if action != "drop" and any("value" not in p.groupindex for p in patterns):
             raise ValueError(f"{where}: action {action!r} needs a (?P<value>...) group in every pattern")
         position = raw.get("position", "any")

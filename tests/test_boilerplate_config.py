@@ -27,6 +27,7 @@ def test_a_bad_user_pattern_names_the_file_the_key_and_the_rule():
     raw = {"boilerplate": {"rules": [{"name": "gazette", "patterns": ["(unclosed"]}]}}
     (problem,) = problems_of(raw)
     assert problem.startswith("newsd.toml: boilerplate.rules[0] (gazette): bad pattern")
+    assert "Python regular expressions" in problem and "backslash" in problem  # says how to fix it
 
 
 def test_disabling_an_unknown_name_suggests_the_close_one():
