@@ -25,7 +25,7 @@ from newsd.daemon.layout_tables import unwrap_layout_tables
 from newsd.daemon.metadata import page_metadata
 from newsd.daemon.page_facts import PageFacts, fold, page_facts
 from newsd.daemon.paragraph_model import ParagraphModel, default_model
-from newsd.daemon.text import join_paragraphs, split_paragraphs
+from newsd.daemon.text import composed, join_paragraphs, split_paragraphs
 
 
 # With less text than this from the page's markup (about 50 words; counted in
@@ -103,7 +103,7 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
             result, facts = found
     if result is None:
         return Document(text="", title=meta.title, language=meta.language, canonical_url=meta.canonical_url)
-    paragraphs = split_paragraphs(result.text or "")
+    paragraphs = [composed(paragraph) for paragraph in split_paragraphs(result.text or "")]
     if result.body is not None:
         facts = replace(facts, headings=frozenset(fold("".join(h.itertext())) for h in result.body.iter("head")))
     cleaned = apply_rules(paragraphs, default_rules() if rules is None else rules, facts, meta.title, disabled,

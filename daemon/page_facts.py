@@ -17,7 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from newsd.daemon.text import strip_bullet
+from newsd.daemon.text import composed, strip_bullet
 
 # Blocks whose text trafilatura turns into one paragraph (or one list item).
 _BLOCKS = frozenset(("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "blockquote"))
@@ -28,8 +28,8 @@ MAX_LINK_BLOCK_CHARS = 300
 
 
 def fold(text: str) -> str:
-    """The lookup key of a block: its text with whitespace folded."""
-    return " ".join(text.split())
+    """The lookup key of a block: its text with whitespace folded, letters composed (as ``extract`` reads them)."""
+    return composed(" ".join(text.split()))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import html as htmllib
 import re
+import unicodedata
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -37,6 +38,12 @@ def join_paragraphs(paragraphs: list[str]) -> str:
 def strip_bullet(paragraph: str) -> str:
     """A list item's text without the "- " trafilatura writes before it."""
     return paragraph.removeprefix("- ")
+
+
+def composed(text: str) -> str:
+    """``text`` with its letters composed (Unicode NFC): a page written in decomposed form
+    ("e" + combining accent) reads the same to the rules, the model and site learning."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def split_paragraphs(text: str) -> list[str]:

@@ -89,6 +89,11 @@ BOILERPLATE = {
         "Questo sito utilizza cookie tecnici e di profilazione.",
         "Nasza strona korzysta z plików cookie.",
         "Cookie-instellingen",
+        "Paramètres des cookies",
+        "Configuración de cookies",
+        "Impostazioni dei cookie",
+        "We use cookies.",
+        "Utilizziamo i cookie.",
     ],
     "copyright-footer": [
         "© 2025 Example Media Ltd.",
@@ -584,6 +589,21 @@ UNATTRIBUTED_STORY_SENTENCES = [
     "Dieser Artikel verpflichtet die Länder, ihre Haushalte bis 2030 auszugleichen.",
     "Israel/Gaza",
     "Written by a former MI6 officer, the dossier was never verified.",
+    # A recipe's cookies, and service journalism that tells "you" how a service works
+    "Let the cookies cool on the tray for five minutes before you move them to a rack.",
+    "Our test kitchen baked six batches of cookies to find the best recipe.",
+    "If you clear your cookies, you will be logged out of most websites.",
+    "Usamos cookies caseras y helado de vainilla para el postre.",
+    "Vi bruker cookies i oppskriften, og de må stekes i ti minutter.",
+    "Nous utilisons des cookies au beurre salé pour cette recette.",
+    "Make sure you register to vote by 18 June.",
+    "You will need to register with a GP before you can book a vaccine appointment.",
+    "If you use WhatsApp, your messages are end-to-end encrypted by default.",
+    "Wenn Sie ein Abo bei dem Streamingdienst haben, steigt der Preis ab Juli um zwei Euro.",
+    "Sie müssen sich bis Freitag beim Bürgeramt anmelden, wenn Sie an der Wahl teilnehmen wollen.",
+    "If you had a Facebook account between 2007 and 2022, you may be eligible for a share of the $725 million settlement.",
+    "If you pay for a Netflix subscription, your bill will rise by $2 from next month.",
+    "Wenn Sie bei Instagram ein privates Konto haben, sehen Fremde Ihre Fotos nicht mehr.",
 ]
 
 
@@ -603,3 +623,19 @@ def test_a_short_linked_sentence_in_the_story_stays():
     sentence = "According to Nato, every country in the alliance spent at least 2% in 2025."
     facts = PageFacts(link_ratio={sentence: 1.0})
     assert apply_rules([STORY, sentence], (), facts).paragraphs == (STORY, sentence)
+
+
+def test_a_page_in_decomposed_unicode_is_cleaned_like_a_composed_one():
+    """The rules read composed letters: "Privatsphäre" written as "a" + combining diaeresis is still matched."""
+    import unicodedata
+
+    story = [
+        "Der Stadtrat von Münster hat am Dienstag über den Haushalt für das kommende Jahr beraten und ihn beschlossen.",
+        "Die Opposition kritisierte die Kürzungen bei den Bibliotheken und Schwimmbädern der Stadt scharf.",
+        "Bürgermeisterin Müller verteidigte den Kurs: Die Stadt müsse sparen, sagte sie nach der Sitzung.",
+    ]
+    body = "".join(f"<p>{p}</p>" for p in [story[0], "Wir respektieren Ihre Privatsphäre.", *story[1:]])
+    html = f"<html><head><title>Haushalt</title></head><body><article>{body}</article></body></html>"
+    document = extract(unicodedata.normalize("NFD", html), "https://example.de/a")
+    assert document.text.split("\n\n") == story  # composed, and the notice gone
+    assert [r.rule for r in document.removed] == ["cookie-notice"]
