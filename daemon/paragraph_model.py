@@ -26,7 +26,7 @@ from importlib import resources
 from newsd.daemon.text import strip_bullet
 
 MODEL_FILE = "paragraph_model.json"
-MAX_CHARS = 300  # longer paragraphs are story text (no boilerplate example in the training data is)
+MAX_CHARS = 300  # longer paragraphs are story text (all but two boilerplate examples in the training data are shorter)
 SHORT_WORDS = 8  # a paragraph of at most this many words is judged by the lower short_threshold
 STEM_CHARS = 5
 CONTENT_CHARS = 5
