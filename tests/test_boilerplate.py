@@ -76,6 +76,15 @@ BOILERPLATE = {
         "Popular on Example News",
         "Lire aussi : Le conseil municipal vote le budget",
     ],
+    "section-teaser": [
+        "Analysis: Can the chancellor really balance the books?",
+        "Hintergrund: Was hinter dem Streit um das Heizungsgesetz steckt",
+        "Interview: „Wir müssen über Migration ehrlicher reden“",
+        "Fact check: Did the government really cut police numbers?",
+        "Politics | Minister resigns after leaked messages | 3 hours ago",
+        "Kultur | Documenta: Neue Leitung vorgestellt | vor 5 Stunden",
+        "Cronología: Del procés a la investidura, los hitos clave",
+    ],
     "cookie-notice": [
         "We use cookies to improve your experience. By continuing you accept our cookie policy.",
         "This website uses cookies.",
@@ -604,6 +613,10 @@ UNATTRIBUTED_STORY_SENTENCES = [
     "If you had a Facebook account between 2007 and 2022, you may be eligible for a share of the $725 million settlement.",
     "If you pay for a Netflix subscription, your bill will rise by $2 from next month.",
     "Wenn Sie bei Instagram ein privates Konto haben, sehen Fremde Ihre Fotos nicht mehr.",
+    # A label that opens a paragraph of sentences is the story's own
+    "Background: The plant was built in 1970 and employs 400 people.",
+    "Hintergrund: Die Stadt hatte die Halle 2019 gekauft. Seitdem steht sie leer.",
+    "Analysis by the Bundesbank shows that wages rose faster than prices in 2024.",
 ]
 
 
