@@ -77,6 +77,7 @@ BOILERPLATE = {
         "Lire aussi : Le conseil municipal vote le budget",
     ],
     "section-teaser": [
+        "Sport | Bayern verliert in Dortmund | vor 1 Stunde",
         "Analysis: Can the chancellor really balance the books?",
         "Hintergrund: Was hinter dem Streit um das Heizungsgesetz steckt",
         "Interview: „Wir müssen über Migration ehrlicher reden“",
@@ -98,6 +99,7 @@ BOILERPLATE = {
         "Questo sito utilizza cookie tecnici e di profilazione.",
         "Nasza strona korzysta z plików cookie.",
         "Cookie-instellingen",
+        "Gestion du consentement",
         "Paramètres des cookies",
         "Configuración de cookies",
         "Impostazioni dei cookie",
@@ -617,6 +619,13 @@ UNATTRIBUTED_STORY_SENTENCES = [
     "Background: The plant was built in 1970 and employs 400 people.",
     "Hintergrund: Die Stadt hatte die Halle 2019 gekauft. Seitdem steht sie leer.",
     "Analysis by the Bundesbank shows that wages rose faster than prices in 2024.",
+    # Headline-shaped story lines: a forecast, a live-blog item, a match report, a recipe step, a subhead
+    "Tomorrow: Cloudy, with outbreaks of rain spreading from the west",
+    "Earlier: Police arrested two men near the stadium after the match",
+    "What we know: Three people were killed and 12 injured in the blast",
+    "Bayern · Dortmund 2:1 (Kane 2, Guirassy) · 90 min",
+    "Step 3 | Chill the dough in the fridge | 30 mins",
+    "Gestion des cookies : la CNIL sanctionne Google",
 ]
 
 
@@ -652,3 +661,20 @@ def test_a_page_in_decomposed_unicode_is_cleaned_like_a_composed_one():
     document = extract(unicodedata.normalize("NFD", html), "https://example.de/a")
     assert document.text.split("\n\n") == story  # composed, and the notice gone
     assert [r.rule for r in document.removed] == ["cookie-notice"]
+
+
+def test_a_linked_teaser_in_decomposed_unicode_is_still_a_link_block():
+    """The markup facts are keyed by composed text too, or a decomposed page's teaser links would go unseen."""
+    import unicodedata
+
+    story = [
+        "Der Stadtrat von Münster hat am Dienstag über den Haushalt für das kommende Jahr beraten und ihn beschlossen.",
+        "Die Opposition kritisierte die Kürzungen bei den Bibliotheken und Schwimmbädern der Stadt scharf.",
+        "Bürgermeisterin Müller verteidigte den Kurs: Die Stadt müsse sparen, sagte sie nach der Sitzung.",
+    ]
+    teaser = '<p><a href="/koeln/ruecktritt">Bürgermeisterin in Köln überraschend zurückgetreten</a></p>'
+    body = f"<p>{story[0]}</p>{teaser}" + "".join(f"<p>{p}</p>" for p in story[1:])
+    html = f"<html><head><title>Haushalt</title></head><body><article>{body}</article></body></html>"
+    document = extract(unicodedata.normalize("NFD", html), "https://example.de/a")
+    assert document.text.split("\n\n") == story
+    assert "link-block" in [r.rule for r in document.removed]
