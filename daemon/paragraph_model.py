@@ -17,13 +17,12 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from newsd.daemon.text import strip_bullet
+from newsd.daemon.text import composed, strip_bullet
 
 MODEL_FILE = "paragraph_model.json"
 MAX_CHARS = 300  # longer paragraphs are story text (all but two boilerplate examples in the training data are shorter)
@@ -70,9 +69,7 @@ def _latin_script(text: str) -> bool:
 def words_of(text: str) -> list[str]:
     """The casefolded words of ``text``, its letters composed first (NFC): a page in decomposed
     form ("a" + combining accent) would otherwise split words at every accent."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return _WORD.findall(text.casefold())
+    return _WORD.findall(composed(text).casefold())
 
 
 def _is_topic_word(word: str) -> bool:
