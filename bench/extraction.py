@@ -39,11 +39,11 @@ B. *Boilerplate injected into the story.* The rules exist for boilerplate that
      real story text), and the same figure for trafilatura;
    * the phrasings that leak most often (pool A only, unless ``--show-leaks``).
 
-   Part B has four phrasing pools, each reported on its own (``--pool
-   a|b|c|e|held-out|all``, default all): pool A, below, is the development pool
+   Part B has five phrasing pools, each reported on its own (``--pool
+   a|b|c|e|f|held-out|all``, default all): pool A, below, is the development pool
    the rules are written against, so its leak rate measures how well they fit
-   it; pools B (``bench/heldout_pool.py``), C (``bench/heldout_pool_c.py``)
-   and E (``bench/heldout_pool_e.py``) were written separately and are the held-out checks: a leak rate stays an
+   it; pools B (``bench/heldout_pool.py``), C (``bench/heldout_pool_c.py``),
+   E (``bench/heldout_pool_e.py``) and F (``bench/heldout_pool_f.py``) were written separately and are the held-out checks: a leak rate stays an
    honest estimate only while no rule or training line is written from the
    pool. For them the script prints figures only, never the phrasings (nor
    writes them to ``--json``), unless ``--show-leaks`` is given. Pool C was
@@ -51,6 +51,10 @@ B. *Boilerplate injected into the story.* The rules exist for boilerplate that
    pool E, in five languages, was written blind on 2026-11-23 as a fresh
    check after work against pools B and C's figures. (Pool D was a
    development pool written at the same time; it became training data.)
+   Pool F, in the same five languages, was written blind on 2026-11-24 by a
+   helper who saw no code, rules, training data or other pool, because B, C
+   and E had been measured many times and B had steered what training
+   writers were asked for.
 
 How
 ---
@@ -143,6 +147,7 @@ from _loopback import fmt, versions, write_json  # noqa: E402
 from heldout_pool import POOL_B  # noqa: E402  (held-out pool: see its header)
 from heldout_pool_c import POOL_C  # noqa: E402  (held-out pool: see its header)
 from heldout_pool_e import POOL_E  # noqa: E402  (held-out pool: see its header)
+from heldout_pool_f import POOL_F  # noqa: E402  (held-out pool: see its header)
 
 REPO = Path(__file__).resolve().parent.parent
 WATCHED = ("daemon", "config")  # newsd's code and rules: a change during a run is reported
@@ -367,12 +372,13 @@ POOL: dict[str, dict[str, list[str]]] = {
 }
 CLASSES = tuple(POOL)
 # Pool A (above) is the development pool; pools B and C the held-out ones.
-POOLS: dict[str, dict[str, dict[str, list[str]]]] = {"A": POOL, "B": POOL_B, "C": POOL_C, "E": POOL_E}
+POOLS: dict[str, dict[str, dict[str, list[str]]]] = {"A": POOL, "B": POOL_B, "C": POOL_C, "E": POOL_E,
+                                                      "F": POOL_F}
 POOL_FILES = {"A": "this file", "B": "bench/heldout_pool.py", "C": "bench/heldout_pool_c.py",
-              "E": "bench/heldout_pool_e.py"}
-HELD_OUT = frozenset({"B", "C", "E"})  # pools whose phrasings are not printed without --show-leaks
-POOL_CHOICES = {"a": ["A"], "b": ["B"], "c": ["C"], "e": ["E"], "held-out": ["B", "C", "E"],
-                "all": ["A", "B", "C", "E"]}
+              "E": "bench/heldout_pool_e.py", "F": "bench/heldout_pool_f.py"}
+HELD_OUT = frozenset({"B", "C", "E", "F"})  # pools whose phrasings are not printed without --show-leaks
+POOL_CHOICES = {"a": ["A"], "b": ["B"], "c": ["C"], "e": ["E"], "f": ["F"], "held-out": ["B", "C", "E", "F"],
+                "all": ["A", "B", "C", "E", "F"]}
 assert all(tuple(p) == CLASSES for p in POOLS.values()), "every pool has the same classes, in the same order"
 SLOTS = ("after 2nd", "middle", "before last")
 MIN_STORY_PARAGRAPHS = 3
@@ -1003,11 +1009,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip-injection", action="store_true", help="run part A only")
     p.add_argument("--skip-quality", action="store_true", help="run part B only")
     p.add_argument("--pool", choices=tuple(POOL_CHOICES), default="all", type=str.lower,
-                   help="part B's phrasing pools: a (development), b, c or e (held-out, bench/heldout_pool*.py), "
-                        "held-out (b, c and e) or all, each reported on its own (default all)")
+                   help="part B's phrasing pools: a (development), b, c, e or f (held-out, bench/heldout_pool*.py), "
+                        "held-out (b, c, e and f) or all, each reported on its own (default all)")
     p.add_argument("--show-leaks", action="store_true",
                    help="also print (and write to --json) the held-out pool's phrasings: the leaking ones "
-                        "and any note naming one. Without it pools B, C and E give figures only")
+                        "and any note naming one. Without it pools B, C, E and F give figures only")
     p.add_argument("--json", metavar="PATH", help="also write every figure as JSON to PATH ('-' = stdout)")
     args = p.parse_args(argv)
     if args.repeat < 1 or args.inject < 1 or (args.limit is not None and args.limit < 1):
