@@ -75,6 +75,8 @@ BOILERPLATE = {
         "Don't miss",
         "Popular on Example News",
         "Lire aussi : Le conseil municipal vote le budget",
+        "Related story: Council approves budget",
+        "RELATED ARTICLE: Tram line to reopen in spring",
     ],
     "section-teaser": [
         "Sport | Bayern verliert in Dortmund | vor 1 Stunde",
@@ -85,6 +87,11 @@ BOILERPLATE = {
         "Politics | Minister resigns after leaked messages | 3 hours ago",
         "Kultur | Documenta: Neue Leitung vorgestellt | vor 5 Stunden",
         "Cronología: Del procés a la investidura, los hitos clave",
+        "Related: “We felt ignored”: Tenants take landlord to court",
+        "Lesen Sie auch: „Wir sind am Limit“ – Pflegekräfte streiken",
+        "→ Five ways to cut your energy bill this winter",
+        "» Neue Radwege für die Innenstadt",
+        "▶ Les clés pour comprendre la réforme des retraites",
     ],
     "cookie-notice": [
         "We use cookies to improve your experience. By continuing you accept our cookie policy.",
@@ -189,6 +196,9 @@ SHORT_STORY_LINES = [
     "— Jane Doe (@janedoe) October 21, 2022",
     "Related charges were dropped last year, the court said.",
     "Photographs of the scene were shared widely on Monday.",
+    "»Das ist ein guter Tag für die Stadt«",
+    "» Das ist ein guter Tag für die Stadt «, sagte sie.",
+    "→ The minister resigned on Friday.",
 ]
 
 
