@@ -298,6 +298,24 @@ def test_training_separates_a_toy_set_and_is_deterministic():
     assert tool.train(examples, epochs=10, min_count=1) == first
 
 
+def test_the_shipped_weights_are_the_mean_of_several_runs(capsys):
+    """Each run draws its own contexts and order; the mean leans less on one draw's chance words."""
+    tool = _training_tool()
+    labelled = [(f"Donate now to support us, {name}.", 1, "toy") for name in ("friends", "readers", "all")]
+    labelled += [(f"The {thing} rose by two percent in May.", 0, "toy") for thing in ("price", "rate", "tax")]
+    articles = [("a.example", ["The council met on Monday.", "It voted on the budget.", "The vote was close."]),
+                ("b.example", ["Storms hit the coast.", "Ferries were cancelled.", "Power returned by night."])]
+    runs = [tool.train(tool.build(labelled, articles, seed), seed=seed, min_weight=0.0) for seed in (1, 2)]
+    averaged = tool.train_averaged(labelled, articles, 1, runs=2)
+    assert runs[0].weights != runs[1].weights  # the runs differ, so the mean is not any one of them
+    for name in ("w:donate", "w:price", "ctx:none"):
+        mean = (runs[0].weights.get(name, 0.0) + runs[1].weights.get(name, 0.0)) / 2
+        assert averaged.weights.get(name, 0.0) == pytest.approx(mean, abs=0.001)
+    assert averaged == tool.train_averaged(labelled, articles, 1, runs=2)  # deterministic
+    assert tool.main(["--runs", "0"]) == 2
+    assert "--runs 0: at least one model" in capsys.readouterr().err
+
+
 def test_training_data_files_are_labelled():
     rows = [json.loads(line) for path in TRAINING_DATA.glob("*.jsonl")
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
