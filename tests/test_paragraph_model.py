@@ -331,6 +331,17 @@ def test_the_shipped_weights_are_the_mean_of_several_runs(capsys):
     assert "--runs 0: at least one model" in capsys.readouterr().err
 
 
+def test_the_checks_hold_writers_out_one_at_a_time_or_in_folds(capsys):
+    tool = _training_tool()
+    writers = [f"pool-{letter}" for letter in "abcdefg"]
+    assert tool.writer_groups(writers, 0, 1) == [[writer] for writer in writers]
+    folds = tool.writer_groups(writers, 3, 1)
+    assert len(folds) == 3 and sorted(w for fold in folds for w in fold) == writers
+    assert folds == tool.writer_groups(writers, 3, 1) != tool.writer_groups(writers, 3, 2)
+    assert tool.main(["--check", "--folds", "1"]) == 2
+    assert "--folds 1: give 2 or more groups" in capsys.readouterr().err
+
+
 def test_training_data_files_are_labelled():
     rows = [json.loads(line) for path in TRAINING_DATA.glob("*.jsonl")
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

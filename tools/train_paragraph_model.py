@@ -16,8 +16,8 @@ so the context feature sees both boilerplate and story text away from home.
 
 Logistic regression, trained with AdaGrad; the shipped weights are the mean of
 ``RUNS`` such models, each on its own draw of contexts. Deterministic for a given seed.
-``--check`` holds out one writer's boilerplate and half of the dev sites at a
-time and reports, at the given threshold, how much of that writer's
+``--check`` holds out one writer's boilerplate (or, with ``--folds``, a group
+of writers) and half of the dev sites at a time and reports, at the given threshold, how much of that writer's
 boilerplate the rules miss and the model catches, and how many story
 paragraphs of unseen sites the model would remove; then the dev-set
 precision, recall and F1 of extraction with and without the model, each
@@ -224,29 +224,42 @@ def build(labelled: list[tuple[str, int, str]], articles: list[tuple[str, list[s
     return boilerplate + story + at_home(articles)
 
 
+def writer_groups(writers: list[str], folds: int, seed: int) -> list[list[str]]:
+    """The writers held out together in each round: one at a time, or ``folds`` random groups."""
+    if not folds:
+        return [[writer] for writer in writers]
+    shuffled = list(writers)
+    random.Random(seed).shuffle(shuffled)
+    return [shuffled[i::folds] for i in range(folds)]
+
+
 def check(labelled: list[tuple[str, int, str]], articles: list[tuple[str, list[str]]],
-          thresholds: tuple[float, float, float], seed: int, writers: list[str], runs: int = RUNS) -> None:
-    """Leave one boilerplate writer out (and half the dev sites), report what the model adds to the rules."""
+          thresholds: tuple[float, float, float], seed: int, groups: list[list[str]], runs: int = RUNS) -> None:
+    """Leave each group of boilerplate writers out (and half the dev sites), report what the model adds to the rules."""
     train_sites, test_sites = split_sites((site for site, _ in articles), seed)
     train_articles = [a for a in articles if a[0] in train_sites]
     test_articles = [a for a in articles if a[0] in test_sites]
     test_story = at_home(test_articles)
-    for writer in writers:
-        rows = [r for r in labelled if r[2] != writer]
+    total = [0, 0, 0]
+    for group in groups:
+        rows = [r for r in labelled if r[2] not in group]
         model = with_thresholds(train_averaged(rows, train_articles, seed, runs), thresholds)
         rng = random.Random(seed)
-        held = placed([(t, 1) for t, y, s in labelled if s == writer], test_articles, rng)
+        held = placed([(t, 1) for t, y, s in labelled if s in group and y == 1], test_articles, rng)
         missed = [e for e in held if not rules_take(e[0])]
         caught = sum(model.is_boilerplate(t, c) for t, _, c in missed)
         story_removed = sum(model.is_boilerplate(t, c) for t, _, c in test_story)
-        print(f"{writer}: {len(held)} held out, rules miss {len(missed)}, model catches {caught} of those "
+        print(f"{', '.join(group)}: {len(held)} held out, rules miss {len(missed)}, model catches {caught} of those "
               f"-> leak {len(missed) - caught}/{len(held)} = {(len(missed) - caught) / len(held):.1%}; "
-              f"unseen-site story paragraphs removed {story_removed}/{len(test_story)}")
+              f"unseen-site story paragraphs removed {story_removed}/{len(test_story)}", flush=True)
+        total = [total[0] + len(missed) - caught, total[1] + len(held), total[2] + story_removed]
+    print(f"all writers: leak {total[0]}/{total[1]} = {total[0] / max(total[1], 1):.2%}; unseen-site story "
+          f"paragraphs removed {total[2]}/{len(test_story) * len(groups)} (summed over {len(groups)} rounds)")
 
 
 def check_pages(labelled: list[tuple[str, int, str]], articles: list[tuple[str, list[str]]], directory: Path,
-                thresholds: tuple[float, float, float], seed: int, writers: list[str], runs: int = RUNS) -> None:
-    """Leave one writer out, and put three of its lines into each dev page of the held-out sites.
+                thresholds: tuple[float, float, float], seed: int, groups: list[list[str]], runs: int = RUNS) -> None:
+    """Leave each group of writers out, and put three of its lines into each dev page of the held-out sites.
 
     They go where ``bench/extraction.py`` puts its boilerplate (as paragraphs of
     the story's element, after the second, in the middle, before the last), and
@@ -265,10 +278,10 @@ def check_pages(labelled: list[tuple[str, int, str]], articles: list[tuple[str, 
     scorer = bench.load_scorer(directory)
     pages = [page for page in bench.load_pages(directory, scorer, [], None) if site_of[page.id] in test_sites]
     total = [0, 0, 0, 0]
-    for writer in writers:
-        model = with_thresholds(train_averaged([r for r in labelled if r[2] != writer],
+    for group in groups:
+        model = with_thresholds(train_averaged([r for r in labelled if r[2] not in group],
                                                [a for a in articles if a[0] in train_sites], seed, runs), thresholds)
-        lines = [text for text, label, source in labelled if source == writer and label == 1]
+        lines = [text for text, label, source in labelled if source in group and label == 1]
         leaked = inserted = lost = tokens = 0
         for page in pages:
             tree = bench.load_html(page.html)
@@ -276,7 +289,7 @@ def check_pages(labelled: list[tuple[str, int, str]], articles: list[tuple[str, 
             if len(blocks) < bench.MIN_STORY_PARAGRAPHS:
                 continue
             clean = extract(bench.serialise(tree), page.url, model=model).text
-            chosen = random.Random(f"{seed}:{page.id}:{writer}").sample(lines, 3)
+            chosen = random.Random(f"{seed}:{page.id}:{'+'.join(group)}").sample(lines, 3)
             # last slot first, so each goes right after its block
             for line, block in reversed(list(zip(chosen, bench.slot_anchors(blocks).values()))):
                 element = lxml.html.Element("li" if block.tag == "li" else "p")
@@ -288,7 +301,7 @@ def check_pages(labelled: list[tuple[str, int, str]], articles: list[tuple[str, 
             inserted += len(counted)
             page_lost, page_tokens = bench.story_tokens_lost(scorer, page.expected, clean, out, chosen)
             lost, tokens = lost + page_lost, tokens + page_tokens
-        print(f"{writer}: {leaked}/{inserted} = {leaked / max(inserted, 1):.1%} leak in pages of unseen sites; "
+        print(f"{', '.join(group)}: {leaked}/{inserted} = {leaked / max(inserted, 1):.1%} leak in pages of unseen sites; "
               f"story tokens lost {lost}/{tokens}", flush=True)
         total = [total[0] + leaked, total[1] + inserted, total[2] + lost, total[3] + tokens]
     print(f"all writers: {total[0]}/{total[1]} = {total[0] / max(total[1], 1):.2%} leak; "
@@ -350,12 +363,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--off-topic-threshold", type=float, default=OFF_TOPIC_THRESHOLD,
                         help=f"the same for paragraphs sharing no topic word with their article "
                              f"(default {OFF_TOPIC_THRESHOLD})")
+    parser.add_argument("--folds", type=int, default=0,
+                        help="with --check or --check-pages: hold the writers out in this many random groups "
+                             "instead of one at a time (5 is five times faster than 27 rounds)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=RUNS,
                         help=f"models averaged into one (default {RUNS}, the shipped way); 1 makes the checks "
                              f"{RUNS} times faster, for a first look")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
+    if args.folds < 0 or args.folds == 1:
+        print(f"error: --folds {args.folds}: give 2 or more groups, or 0 to hold one writer out at a time",
+              file=sys.stderr)
+        return 2
     if args.runs < 1:
         print(f"error: --runs {args.runs}: at least one model must be trained; use 1 for a quick look", file=sys.stderr)
         return 2
@@ -369,13 +389,18 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"error: no writer named {', '.join(unknown)}; the writers are {', '.join(writers)}", file=sys.stderr)
         return 2
+    if args.folds > len(args.writer or writers):
+        print(f"error: --folds {args.folds}: there are only {len(args.writer or writers)} writers to hold out",
+              file=sys.stderr)
+        return 2
+    groups = writer_groups(args.writer or writers, args.folds, args.seed)
     articles = load_articles(directory)
     thresholds = (args.threshold, args.short_threshold, args.off_topic_threshold)
     if args.check_pages:
-        check_pages(labelled, articles, directory, thresholds, args.seed, args.writer or writers, args.runs)
+        check_pages(labelled, articles, directory, thresholds, args.seed, groups, args.runs)
         return 0
     if args.check:
-        check(labelled, articles, thresholds, args.seed, args.writer or writers, args.runs)
+        check(labelled, articles, thresholds, args.seed, groups, args.runs)
         check_unseen_sites(labelled, directory, thresholds, args.seed, args.runs)
         return 0
     model = train_averaged(labelled, articles, args.seed, args.runs)
