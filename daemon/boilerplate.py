@@ -10,7 +10,6 @@ the phrasings no rule was written for.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from newsd.config.rules import (HEADLINE, IMAGE_CAPTION, LINK_BLOCK, LINK_LIST, ORPHAN_HEADING, OTHER_ARTICLE,
@@ -201,38 +200,15 @@ def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model:
     unsure = [(index, paragraph) for index, paragraph in text if index not in taken]
     by_off_topic = [index for index, paragraph in unsure
                     if model.takes_off_topic(paragraph, context, probabilities[index])]
-    # Asked only when needed: most articles have nothing to take, and it reads every paragraph.
-    if by_off_topic and _has_topic(unsure, context):
+    # Counted only when the bar would take something: most articles have nothing, and it reads every paragraph.
+    if by_off_topic and sum(1 for _, paragraph in unsure
+                            if is_off_topic(paragraph, context)) <= OFF_TOPIC_MAX_SHARE * len(unsure):
         taken.update(by_off_topic)
-    if not taken:
+    taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
+    if not taken or len(taken) > MODEL_MAX_PARAGRAPHS or taken_chars > MODEL_MAX_SHARE * kept_chars:
         return kept
-    if _too_much(kept, taken, kept_chars):
-        # A short story with three lines pasted into it is not an appeal: where what the
-        # model leaves is a story of its own, a taken paragraph sharing no word with the
-        # article is foreign to it, and the limits count the others only.
-        paragraph_at = dict(kept)
-        on_topic = {index for index in taken if not is_off_topic(paragraph_at[index], context)}
-        if not _story_remains(unsure, context) or _too_much(kept, on_topic, kept_chars):
-            return kept
     removed.update((index, Removed(paragraph, PARAGRAPH_MODEL)) for index, paragraph in kept if index in taken)
     return [(index, paragraph) for index, paragraph in kept if index not in taken]
-
-
-def _has_topic(unsure: list[tuple[int, str]], context: Counter[str]) -> bool:
-    """Whether few of the paragraphs the model is unsure of are off the article's topic (not a round-up)."""
-    return sum(1 for _, paragraph in unsure if is_off_topic(paragraph, context)) <= OFF_TOPIC_MAX_SHARE * len(unsure)
-
-
-def _story_remains(unsure: list[tuple[int, str]], context: Counter[str]) -> bool:
-    """Whether the paragraphs left are a story: two or more on the article's topic, and few off it."""
-    on_topic = sum(1 for _, paragraph in unsure if not is_off_topic(paragraph, context))
-    return on_topic >= 2 and len(unsure) - on_topic <= OFF_TOPIC_MAX_SHARE * len(unsure)
-
-
-def _too_much(kept: list[tuple[int, str]], taken: set[int], kept_chars: int) -> bool:
-    """Whether ``taken`` is more than the model may take of an article: many paragraphs, or much of its text."""
-    taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
-    return len(taken) > MODEL_MAX_PARAGRAPHS or taken_chars > MODEL_MAX_SHARE * kept_chars
 
 
 def apply_rules(paragraphs: list[str], rules: tuple[Rule, ...], facts: PageFacts | None = None,

@@ -85,21 +85,6 @@ def test_a_page_that_is_all_appeal_is_left_whole():
     assert apply_rules(appeal, (), model=default_model()).paragraphs == tuple(appeal)
 
 
-def test_lines_pasted_into_a_short_story_go_even_past_the_share_limit():
-    """Three appeals in a three-line brief are more than 40% of its text, but they share no word
-    with it, and what stays is a story: the limits count only what the model takes on the topic."""
-    toy = ParagraphModel({"w:pledge": 10.0, "w:subscribe": 10.0, "w:follow": 10.0}, -5.0, 0.5)
-    brief = ["Bridge budget approved.", "Bridge budget doubles.", "Council backs bridge budget."]
-    pasted = ["Pledge now, whatever amount.", "Subscribe here for morning emails.", "Follow along on every platform."]
-    page = [brief[0], pasted[0], brief[1], pasted[1], brief[2], pasted[2]]
-    assert sum(map(len, pasted)) > 0.4 * sum(map(len, page))
-    assert apply_rules(page, (), model=toy).paragraphs == tuple(brief)
-    # taken lines that share the story's words count: an article about a pledge drive stays whole
-    on_topic = ["Pledge now for the bridge budget.", "Subscribe to bridge budget emails.", "Follow the council budget."]
-    page = [brief[0], on_topic[0], brief[1], on_topic[1], brief[2], on_topic[2]]
-    assert apply_rules(page, (), model=toy).paragraphs == tuple(page)
-
-
 def test_the_model_takes_nothing_when_it_would_take_many_paragraphs():
     # Letters to the editor, each signed: short name lines a byline-minded
     # model would take one by one. Past MODEL_MAX_PARAGRAPHS it takes none.
