@@ -87,11 +87,6 @@ BOILERPLATE = {
         "Politics | Minister resigns after leaked messages | 3 hours ago",
         "Kultur | Documenta: Neue Leitung vorgestellt | vor 5 Stunden",
         "Cronología: Del procés a la investidura, los hitos clave",
-        "Related: “We felt ignored”: Tenants take landlord to court",
-        "Lesen Sie auch: „Wir sind am Limit“ – Pflegekräfte streiken",
-        "→ Five ways to cut your energy bill this winter",
-        "» Neue Radwege für die Innenstadt",
-        "▶ Les clés pour comprendre la réforme des retraites",
     ],
     "cookie-notice": [
         "We use cookies to improve your experience. By continuing you accept our cookie policy.",
@@ -196,9 +191,12 @@ SHORT_STORY_LINES = [
     "— Jane Doe (@janedoe) October 21, 2022",
     "Related charges were dropped last year, the court said.",
     "Photographs of the scene were shared widely on Monday.",
-    "»Das ist ein guter Tag für die Stadt«",
-    "» Das ist ein guter Tag für die Stadt «, sagte sie.",
-    "→ The minister resigned on Friday.",
+    "» Das ist ein guter Tag für die Stadt «",
+    "» Wir haben alles versucht, aber die Stadt hat nicht reagiert",
+    "► Die Polizei sucht mit einem Hubschrauber nach dem Täter",
+    "→ Rents rose 12 percent in Berlin last year",
+    "Read more: the minister said the budget was balanced",
+    "Earlier on the blog: Ukrainian officials confirmed 12 dead in Kharkiv",
 ]
 
 

@@ -311,6 +311,12 @@ def test_the_shipped_weights_are_the_mean_of_several_runs(capsys):
     for name in ("w:donate", "w:price", "ctx:none"):
         mean = (runs[0].weights.get(name, 0.0) + runs[1].weights.get(name, 0.0)) / 2
         assert averaged.weights.get(name, 0.0) == pytest.approx(mean, abs=0.001)
+    assert averaged.bias == pytest.approx((runs[0].bias + runs[1].bias) / 2, abs=0.001)
+    # pruned after averaging: a feature is kept where the mean of its weights is large enough
+    means = {name: (runs[0].weights.get(name, 0.0) + runs[1].weights.get(name, 0.0)) / 2
+             for name in set(runs[0].weights) | set(runs[1].weights) if not name.startswith("w:")}
+    assert {name for name, mean in means.items() if abs(mean) >= 0.0205} <= set(averaged.weights)
+    assert not {name for name, mean in means.items() if abs(mean) < 0.0195} & set(averaged.weights)
     assert averaged == tool.train_averaged(labelled, articles, 1, runs=2)  # deterministic
     assert tool.main(["--runs", "0"]) == 2
     assert "--runs 0: at least one model" in capsys.readouterr().err

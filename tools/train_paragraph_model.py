@@ -59,9 +59,9 @@ SHORT_THRESHOLD = 0.5
 # --check too (the held-out writers' leak against the unseen sites' story paragraphs taken).
 OFF_TOPIC_THRESHOLD = 0.5
 # The shipped weights are the mean of this many models, each trained on its own draw of
-# contexts and order: one draw's model leans on chance words (a held-out writer's lines
-# leak 647 of 10,798 on average over three single draws, 622 for the mean of four, and the
-# unseen sites lose 498 story paragraphs instead of 512; tools/train_paragraph_model.py --check).
+# contexts and order: one draw's model leans on chance words. In a five-fold check over the
+# 25 writers of the time (--check --folds 5), three single draws leaked 626-658 of 10,798
+# held-out lines and took 509-515 unseen-site story paragraphs; the mean of four 622 and 498.
 RUNS = 4
 Example = tuple[str, int, "Counter[str]"]
 
