@@ -88,6 +88,11 @@ BOILERPLATE = {
         "Kultur | Documenta: Neue Leitung vorgestellt | vor 5 Stunden",
         "Cronología: Del procés a la investidura, los hitos clave",
     ],
+    "see-also-quoted": [
+        "Related: “We felt ignored”: Tenants take landlord to court",
+        "Lesen Sie auch: „Wir sind am Limit“ – Pflegekräfte streiken",
+        "À lire aussi : « On ne lâchera rien », promettent les grévistes",
+    ],
     "cookie-notice": [
         "We use cookies to improve your experience. By continuing you accept our cookie policy.",
         "This website uses cookies.",
