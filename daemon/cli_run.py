@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from datetime import datetime, timezone
 
 import click
@@ -35,6 +36,10 @@ def run(app: AppContext) -> None:
     with app.store_lock():
         daemon = Daemon(store, app.settings, lambda: load_settings(app.config_path, app.db_path))
         code = asyncio.run(daemon.run())
+        # The loop is closed and the workers are gone: a late SIGTERM or Ctrl-C (``timeout make
+        # run`` signals the group and the daemon) must not turn a clean exit into a kill.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if code:
         raise SystemExit(code)
 

@@ -120,8 +120,10 @@ class Daemon:
                 if not self._store_failed:
                     self._poller.flush()
         finally:
-            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-                loop.remove_signal_handler(signum)
+            # The handlers stay until the loop closes: a second SIGTERM (``timeout make run``
+            # signals both the group and the daemon) must not kill the exit half-way, which
+            # would leave the workers running (stop() is idempotent). A reload is too late now.
+            loop.add_signal_handler(signal.SIGHUP, log.info, "newsd run: stopping; SIGHUP ignored")
             # A reload's old pools too, all within one timeout: the exit must not wait for them.
             deadline = time.monotonic() + WORKERS_CLOSE_S
             for work in (*self._retired, self._work):

@@ -237,6 +237,23 @@ def test_sigterm_mid_run_stops_within_10_s_and_leaves_a_consistent_store(server,
     assert query(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [(6, 6)]
 
 
+def test_more_sigterms_while_stopping_do_not_cut_the_exit_short(server, write_config, start_daemon):
+    """`timeout make run` signals the process group and the daemon: the exit still finishes (the
+    workers would otherwise outlive a daemon killed half-way)."""
+    ChangingFeed(server, "/feed.xml")
+    daemon = start_daemon(write_config(server.url("/feed.xml"), extra="[poll]\nworkers = 1\n"))
+    daemon.wait_ready()
+    daemon.proc.send_signal(signal.SIGTERM)
+    wait_for(lambda: "newsd run: stopping" in daemon.log or daemon.proc.poll() is not None, "the stop to begin")
+    for _ in range(40):  # every 5 ms while the exit runs
+        if daemon.proc.poll() is not None:
+            break
+        daemon.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.005)
+    assert daemon.proc.wait(timeout=10) == 0, daemon.log
+    assert "newsd run: stopped" in daemon.log
+
+
 def test_sighup_reloads_the_config_and_an_invalid_one_keeps_the_old(server, write_config, tmp_path, start_daemon):
     first, second = ChangingFeed(server, "/first.xml"), ChangingFeed(server, "/second.xml")
     config = write_config(server.url("/first.xml"))
