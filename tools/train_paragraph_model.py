@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                              f"(default {OFF_TOPIC_THRESHOLD})")
     parser.add_argument("--folds", type=int, default=0,
                         help="with --check or --check-pages: hold the writers out in this many random groups "
-                             "instead of one at a time (5 is five times faster than 27 rounds)")
+                             "instead of one at a time (5: five rounds instead of one per writer)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=RUNS,
                         help=f"models averaged into one (default {RUNS}, the shipped way); 1 makes the checks "
@@ -389,11 +389,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"error: no writer named {', '.join(unknown)}; the writers are {', '.join(writers)}", file=sys.stderr)
         return 2
-    if args.folds > len(args.writer or writers):
-        print(f"error: --folds {args.folds}: there are only {len(args.writer or writers)} writers to hold out",
-              file=sys.stderr)
+    held_out = args.writer or writers
+    if args.folds > len(held_out):
+        print(f"error: --folds {args.folds}: there are only {len(held_out)} writers to hold out", file=sys.stderr)
         return 2
-    groups = writer_groups(args.writer or writers, args.folds, args.seed)
+    groups = writer_groups(held_out, args.folds, args.seed)
     articles = load_articles(directory)
     thresholds = (args.threshold, args.short_threshold, args.off_topic_threshold)
     if args.check_pages:
