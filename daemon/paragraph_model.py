@@ -29,6 +29,7 @@ MAX_CHARS = 300  # longer paragraphs are story text (all but two boilerplate exa
 SHORT_WORDS = 8  # a paragraph of at most this many words is judged by the lower short_threshold
 STEM_CHARS = 5
 CONTENT_CHARS = 5
+TOPIC_COUNT_CAP = 3  # shared and unshared topic words are counted up to this
 # Off the article's topic lowers the bar only for a paragraph with at least this share
 # of its words known to the model (``w:`` weights): one in a language it can read.
 KNOWN_WORDS_SHARE = 0.5
@@ -86,16 +87,29 @@ def article_words(paragraphs: list[str]) -> Counter[str]:
     return Counter(words_of("\n".join(paragraphs)))
 
 
-def _context_feature(words: list[str], context: Counter[str]) -> str:
-    # A story paragraph shares names and topic words with the rest of its
-    # article; an appeal or a share line pasted into it shares almost none.
+def _context_features(words: list[str], context: Counter[str]) -> tuple[str, ...]:
+    """How the paragraph's topic words sit in the article: the share of them that occur
+    outside it ("ctx:..."), and how many do and do not ("topic:1/0", each counted up to 3).
+
+    A story paragraph shares names and topic words with the rest of its
+    article; an appeal or a share line pasted into it shares almost none.
+    The counts say how much the share rests on: a one-line offer whose one
+    topic word ("month") the story happens to use shares all it has, as a
+    story paragraph sharing five names does.
+    """
     own = Counter(words)
     topic = [word for word in own if _is_topic_word(word)]
     if not topic:
-        return "ctx:none"
+        return ("ctx:none",)
     shared = sum(1 for word in topic if context[word] > own[word])  # it occurs outside this paragraph
     share = shared / len(topic)
-    return "ctx:0" if shared == 0 else "ctx:low" if share < 0.2 else "ctx:mid" if share < 0.5 else "ctx:high"
+    fit = "ctx:0" if shared == 0 else "ctx:low" if share < 0.2 else "ctx:mid" if share < 0.5 else "ctx:high"
+    return fit, "topic:%d/%d" % (min(shared, TOPIC_COUNT_CAP), min(len(topic) - shared, TOPIC_COUNT_CAP))
+
+
+def _context_feature(words: list[str], context: Counter[str]) -> str:
+    """The share feature of ``_context_features`` alone."""
+    return _context_features(words, context)[0]
 
 
 _MARKS = (("@", "at"), ("©", "copyright-sign"), ("http", "url"), ("www.", "url"), ("=", "equals"),
@@ -111,7 +125,7 @@ def features(paragraph: str, context: Counter[str]) -> set[str]:
     """
     text = " ".join(paragraph.split())
     raw = words_of(text)
-    return _features(text, raw, _context_feature(raw, context))
+    return _features(text, raw, _context_features(raw, context))
 
 
 # The context features of a paragraph none of whose topic words occurs elsewhere in the article.
@@ -131,9 +145,9 @@ def _clearly_story(raw: list[str], fit: str) -> bool:
     return (fit == "ctx:high" and len(raw) >= 12) or (fit == "ctx:mid" and len(raw) >= 20)
 
 
-def _features(text: str, raw: list[str], fit: str) -> set[str]:
+def _features(text: str, raw: list[str], fits: tuple[str, ...]) -> set[str]:
     words = [_word_form(w) for w in raw]
-    found: set[str] = {"len:%d" % _bucket(len(words), _LENGTH_BUCKETS), fit}
+    found: set[str] = {"len:%d" % _bucket(len(words), _LENGTH_BUCKETS), *fits}
     if words:
         found.add("first:" + words[0])
         found.add("last:" + words[-1])
@@ -188,11 +202,11 @@ class ParagraphModel:
         if len(text) > MAX_CHARS or text.startswith("|") or not _latin_script(text):
             return 0.0  # long, a table row (trafilatura writes "| a | b |": data, not prose) or another script
         raw = words_of(text)
-        fit = _context_feature(raw, context)
-        if _clearly_story(raw, fit):
+        fits = _context_features(raw, context)
+        if _clearly_story(raw, fits[0]):
             return 0.0
         # map/filter keep the lookups in C; a feature without a weight gives None
-        score = self.bias + sum(filter(None, map(self.weights.get, _features(text, raw, fit))))
+        score = self.bias + sum(filter(None, map(self.weights.get, _features(text, raw, fits))))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def is_boilerplate(self, paragraph: str, context: Counter[str]) -> bool:

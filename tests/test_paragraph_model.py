@@ -157,6 +157,19 @@ def test_features_fold_numbers_and_see_the_context():
     assert "ctx:0" in features("Give 25 euros today.", context)
 
 
+def test_features_count_the_topic_words_a_share_rests_on():
+    story = "The council approved the budget for the harbour and the museum this month."
+
+    def found(line: str) -> set[str]:
+        return features(line, article_words([story, line]))  # the context holds the paragraph itself
+
+    # all it has is shared, but that is one word; a story line shares several
+    assert {"ctx:high", "topic:1/0"} <= found("Try one month for free.")
+    assert {"ctx:high", "topic:3/0"} <= found("The council said the harbour and the museum cost more.")
+    assert {"ctx:0", "topic:0/3"} <= found("Please donate generously to support independent journalism.")
+    assert not any(name.startswith("topic:") for name in found("Sign up now!"))  # no topic word
+
+
 def test_model_round_trips_through_json():
     for model in (ParagraphModel({"w:donate": 2.5, "pair:sign up": 1.25}, -1.0, 0.8),
                   ParagraphModel({"w:donate": 2.5}, -1.0, 0.85, 0.5),
