@@ -6,24 +6,22 @@ pages that costs more than the extraction itself is allowed (see
 docs/benchmarks.md), and the boilerplate pass finds bylines inside the text
 anyway. Here the page's declarations are read in one pass over its <meta>
 tags and its JSON-LD blocks (malformed ones are skipped), with htmldate's
-fast mode for pages that declare no date, and the byline's markup for pages
-that declare no author.
+fast mode for pages that declare no date, and the byline's markup
+(newsd.daemon.byline) for pages that declare no author.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import urljoin
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 from htmldate import find_date
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_title
 
-from newsd.daemon.boilerplate import split_credit
+from newsd.daemon.byline import byline_authors
 from newsd.daemon.dates import parse_iso
 from newsd.daemon.text import primary_language
 
@@ -37,23 +35,6 @@ _PUBLISHED = ("article:published_time", "og:published_time", "datepublished", "p
               "dc.date.issued", "dc.date", "date", "sailthru.date", "parsely-pub-date")
 _AUTHORS = ("author", "article:author", "parsely-author", "dc.creator", "sailthru.author", "byl")
 _TAGS = ("article:tag", "news_keywords", "keywords", "parsely-tags")
-# Markup that names the author on pages that declare none: a rel="author" link,
-# schema.org microdata, or a class that says byline or author ("byline",
-# "c-byline__author", "author-name"). Not in a comment section: a commenter is
-# not the article's author.
-# contains() runs in libxml2; the regular expressions below only see what it finds.
-_BYLINE = XPath("//*[@rel='author' or @itemprop='author' or contains(@class, 'yline') or contains(@class, 'uthor')]")
-_BYLINE_CLASS = re.compile(r"(^|[\s_-])(byline|author)", re.I)
-_COMMENTS = re.compile("comment", re.I)
-BYLINE_MAX_CHARS = 80  # longer is an author's bio or a whole header, not a byline
-# What a byline puts before the names ("By", "Posted by", "Von", "Par", "Por", "Di", "Door", "Av", "Af").
-_BYLINE_PREFIX = re.compile(r"^((posted|written|reported|words|text|story) by|by|von|par|por|di|door|av|af)\b\s*:?\s*", re.I)
-# A weekday after the names starts the date: "Jeff Foust Monday, March 4, 2024".
-_WEEKDAY = re.compile(r"\s(monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
-                      r"donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b.*",
-                      re.I)
-# What follows the names in the same element: "By Jane Miller | 3 March 2024", "Jane Miller · Reporter".
-_AFTER_NAMES = re.compile(r"\s[|•·]\s|\s[–—-]\s")
 
 
 @dataclass(frozen=True)
@@ -145,41 +126,6 @@ def split_joined(values: list[str], separators: str = ";") -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in parts if p and "://" not in p))
 
 
-def _is_name(text: str) -> bool:
-    """A few words, the first and last capitalised: "Jane Miller", "Ursula von der Leyen", not "Share this"."""
-    words = text.split()
-    return 1 <= len(words) <= 5 and words[0][:1].isupper() and words[-1][:1].isupper() and words[-1][-1:].isalpha() \
-        and all(word[:1].isupper() or len(word) <= 3 for word in words)  # "von", "de", "al"
-
-
-def _byline_names(text: str) -> list[str]:
-    """The names in a byline's text ("By Jane Miller and John Roe | 3 March 2024"), or none
-    when it does not read like names."""
-    text = _WEEKDAY.sub("", _BYLINE_PREFIX.sub("", _AFTER_NAMES.split(_fold(text))[0]))
-    if not text or len(text) > BYLINE_MAX_CHARS or any(ch in "@:/" for ch in text):
-        return []
-    # a date after a comma is no name: "Anna Schmidt, 03.03.2024"
-    names = [name for name in split_credit(text) if not any(ch.isdigit() for ch in name)]
-    return names if names and all(map(_is_name, names)) else []
-
-
-def _byline_authors(tree: HtmlElement) -> list[str]:
-    """Authors from the first byline in the markup (``_BYLINE``) whose text reads like names."""
-    for element in _BYLINE(tree):
-        if not (element.get("rel") == "author" or element.get("itemprop") == "author"
-                or _BYLINE_CLASS.search(element.get("class", ""))):
-            continue
-        if any(_COMMENTS.search(f"{e.get('class', '')} {e.get('id', '')}") for e in element.iterancestors()) \
-                or _COMMENTS.search(element.get("class", "")):
-            continue
-        # microdata: the name is the itemprop="name" inside the author element, when there is one
-        name = next((e for e in element.iter() if e.get("itemprop") == "name"), element)
-        names = _byline_names(" ".join(name.itertext()))
-        if names:
-            return names
-    return []
-
-
 def _image(value: Any) -> str | None:
     if isinstance(value, list):
         return next((found for found in map(_image, value) if found), None)
@@ -225,7 +171,7 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     return PageMetadata(
         title=_fold(title) or None,
         authors=split_joined(_names(article.get("author")) or [v for n in _AUTHORS for v in tags.get(n, [])]
-                             or _byline_authors(tree)),
+                             or byline_authors(tree)),
         published_at=_published(tags, article, tree, url),
         language=primary_language(lang or None),
         site_name=_first(tags, "og:site_name", "application-name") or _fold(publisher.get("name")) or None,

@@ -1,4 +1,4 @@
-"""What a page declares about its article: JSON-LD, meta tags, and the byline's markup when it declares no author."""
+"""What a page declares about its article: JSON-LD and meta tags, and its byline's markup when it declares no author."""
 
 import pytest
 from lxml.html import fromstring
@@ -32,31 +32,6 @@ def test_a_broken_json_ld_block_is_skipped_for_the_meta_tags():
     assert meta.title == "From the tags" and meta.authors == ("Ann Lee", "Bo Chen")
 
 
-@pytest.mark.parametrize("byline, authors", [
-    ('<p class="byline">By Jane Miller</p>', ("Jane Miller",)),
-    ('<div class="c-byline"><span>By</span> <a rel="author" href="/people/jm">Jane Miller</a> | <time>3 March 2024</time></div>',
-     ("Jane Miller",)),
-    ('<div class="article-byline">Von Anna Schmidt und Peter Müller, 03.03.2024</div>', ("Anna Schmidt", "Peter Müller")),
-    ('<div itemprop="author" itemscope><span itemprop="name">Jean Dupont</span> <span>Reporter, 12 ans</span></div>',
-     ("Jean Dupont",)),
-    ('<span class="author-name">Ursula von der Leyen</span>', ("Ursula von der Leyen",)),
-])
-def test_a_page_that_declares_no_author_gets_it_from_the_byline(byline, authors):
-    assert metadata(body=f"<article><h1>Bus lanes</h1>{byline}{STORY}</article>").authors == authors
-
-
-@pytest.mark.parametrize("body", [
-    # a commenter is not the article's author
-    '<section id="comments"><div class="comment-author"><cite>Bob Smith</cite></div></section>',
-    # an author's bio is no byline
-    '<div class="author-bio">Jane Miller has covered city hall for the Courier since 2009, and before that the courts.</div>',
-    # a share line in a byline's box does not read like a name
-    '<p class="byline">Share this article</p>',
-])
-def test_markup_that_is_no_byline_gives_no_author(body):
-    assert metadata(body=f"<article>{STORY}{body}</article>").authors == ()
-
-
 def test_the_declared_author_wins_over_the_byline():
     meta = metadata('<meta name="author" content="Declared Name">', '<p class="byline">By Jane Miller</p>')
     assert meta.authors == ("Declared Name",)
@@ -67,11 +42,3 @@ def test_extract_sets_the_author_of_a_byline_trafilatura_drops():
     document = extract(html, "https://example.org/a")
     assert document.authors == ("Jane Miller",) and "Jane Miller" not in document.text
 
-
-@pytest.mark.parametrize("text, authors", [
-    ("Posted by Vortex", ("Vortex",)),
-    ("Jeff Foust Monday, March 4, 2024", ("Jeff Foust",)),
-    ("Von Eva Kirchner-Rätsch", ("Eva Kirchner-Rätsch",)),
-])
-def test_what_surrounds_the_names_in_a_byline_is_left_out(text, authors):
-    assert metadata(body=f'<article><div class="byline">{text}</div>{STORY}</article>').authors == authors
