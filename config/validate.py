@@ -61,6 +61,10 @@ def parse_duration(value: Any) -> int | None:
 # "example.com/rss" or "www.example.org": a web address someone forgot the scheme of.
 # (A bare "feed.xml" is a file name, so a host needs a path after it or "www.".)
 _HOSTLIKE = re.compile(r"^(www\.[a-z0-9.-]+|[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:\d+)?/)", re.IGNORECASE)
+# "https:/example.org/feed", "htp:/x": a scheme with a slash missing is a typo, not a file name.
+_BROKEN_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]{1,9}:/(?!/)", re.IGNORECASE)
+# A host name: letters (any script), digits, dots and hyphens, or an IPv6 address (urlsplit drops its brackets).
+_HOST = re.compile(r"[\w.-]+|[0-9a-f:.]+", re.IGNORECASE)
 
 
 # A header value must not carry CR, LF or other control characters (RFC 9110 5.5).
@@ -163,6 +167,9 @@ def normalise_feed_url(value: str, base_dir: Path) -> str:
         if scheme in ("http", "https"):
             if not parts.hostname:
                 raise ValueError(f"{value!r} has no host name")
+            if not _HOST.fullmatch(parts.hostname):
+                raise ValueError(f"{value!r} has an invalid host name {parts.hostname!r}: a host has no spaces "
+                                 "or punctuation other than dots and hyphens")
             try:
                 parts.port  # noqa: B018 - raises on a bad port
             except ValueError:
@@ -171,6 +178,10 @@ def normalise_feed_url(value: str, base_dir: Path) -> str:
         if scheme == "file":
             return Path(parts.path).as_uri() if parts.path.startswith("/") else value
         raise ValueError(f"unsupported scheme '{parts.scheme}' in {value!r}: use http://, https:// or a file path")
+    if _BROKEN_SCHEME.match(value):
+        scheme, _, rest = value.partition(":")
+        raise ValueError(f"{value!r} looks like a web address with a mistyped scheme: write "
+                         f"'https://{rest.lstrip('/')}' (or './{value}' for a local file)")
     if _HOSTLIKE.match(value) and not value.startswith((".", "/", "~")):
         raise ValueError(
             f"{value!r} looks like a web address without its scheme: write 'https://{value}' "

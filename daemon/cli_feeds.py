@@ -72,12 +72,9 @@ def add(app: AppContext, url: str, name: str | None, tags: tuple[str, ...]) -> N
 @click.argument("url")
 @pass_app
 def remove(app: AppContext, url: str) -> None:
-    """Remove a feed; its stored articles stay."""
-    feed_url = feed_url_argument(url) if "://" not in url else url
+    """Remove a feed (by URL, path or name); its stored articles stay."""
     store = app.synced_store()
-    existing = store.feed(feed_url) or store.feed(url)
-    if not existing:
-        raise FatalError(f"no feed {url!r} in the store; see 'newsd feeds list'")
+    existing = find_feed(store.feeds(), url)  # as 'feeds enable' and 'fetch --feed': a name does too
     if existing["origin"] == "config" and existing["enabled"]:
         raise FatalError(f"{existing['url']} is defined in {app.settings.source}; remove its [[feeds]] table there")
     store.remove_feed(existing["url"])

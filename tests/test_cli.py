@@ -75,7 +75,10 @@ def test_feeds_add_list_remove(write_config, run_cli, tmp_path):
     assert refused.exit_code == 2 and "remove its [[feeds]] table there" in refused.output
     assert run_cli("--config", config, "feeds", "remove", "https://example.org/extra.xml").exit_code == 0
     missing = run_cli("--config", config, "feeds", "remove", "https://example.org/extra.xml")
-    assert missing.exit_code == 2 and "no feed" in missing.output
+    assert missing.exit_code == 2 and "unknown feed" in missing.output
+    run_cli("--config", config, "feeds", "add", "https://example.org/named.xml", "--name", "Loop A")
+    by_name = run_cli("--config", config, "feeds", "remove", "loop a")  # by name, any case, as 'feeds enable'
+    assert by_name.exit_code == 0 and "Removed https://example.org/named.xml" in by_name.output
     bad = run_cli("--config", config, "feeds", "add", "example.org/rss")
     assert bad.exit_code == 2 and "https://example.org/rss" in bad.output
 

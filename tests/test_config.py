@@ -152,7 +152,8 @@ def test_more_wrong_values_name_their_key(table, key, value):
     assert f"{table}.{key}" in problem and "expected" in problem
 
 
-@pytest.mark.parametrize("url", ["ftp://x", "http://", "example.com/rss", "https://"])
+@pytest.mark.parametrize("url", ["ftp://x", "http://", "example.com/rss", "https://", "http://exa mple.com/feed",
+                                 "https:/example.com/rss", "htp:/nonsense"])
 def test_bad_feed_url_names_the_feed(url):
     (problem,) = problems_of({"feeds": [{"url": url}]})
     assert "feeds[0].url" in problem
@@ -162,6 +163,16 @@ def test_bad_feed_url_names_the_feed(url):
 def test_url_without_scheme_suggests_https():
     (problem,) = problems_of({"feeds": [{"url": "example.com/rss"}]})
     assert "https://example.com/rss" in problem
+
+
+def test_a_scheme_missing_a_slash_is_a_typo_not_a_file_name():
+    (problem,) = problems_of({"feeds": [{"url": "https:/example.com/rss"}]})
+    assert "mistyped scheme" in problem and "https://example.com/rss" in problem
+
+
+def test_a_host_with_a_space_is_refused_before_the_first_poll():
+    (problem,) = problems_of({"feeds": [{"url": "http://exa mple.com/feed"}]})
+    assert "invalid host name 'exa mple.com'" in problem
 
 
 def test_missing_feed_url_is_reported():
