@@ -135,8 +135,9 @@ def extract_command(app: AppContext, source: str, page_url: str | None, explain:
     if fmt == "json":
         data = asdict(document)
         data["url"] = url
-        if not explain:
-            del data["removed"]
+        removed = data.pop("removed")
+        if explain:
+            data["removed"] = removed  # last, as the README lists it: the document first
         echo_json(data)
     else:
         _print_text(document, url, explain)
