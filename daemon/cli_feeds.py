@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from newsd.config.loader import is_missing_local_feed
+from newsd.config.loader import is_bundled_example, is_missing_local_feed
 from newsd.config.validate import normalise_feed_url
 from newsd.daemon.cli_context import AppContext, FatalError, feed_url_argument, find_feed, pass_app
 from newsd.daemon.opml import OpmlError, build_opml, parse_opml
@@ -43,6 +43,13 @@ def list_feeds(app: AppContext, fmt: str) -> None:
         click.echo("No feeds yet: add one with 'newsd feeds add URL'.", err=True)
 
 
+def _own_copy_hint(app: AppContext) -> str:
+    """For the bundled example, which belongs to the installed package: how to get a config of one's own."""
+    if app.settings.source and is_bundled_example(app.settings.source):
+        return " (it is the bundled example: copy it with 'newsd config init PATH', edit the copy, and pass --config PATH)"
+    return ""
+
+
 @feeds.command()
 @click.argument("url")
 @click.option("--name", help="A short name for the feed.")
@@ -58,7 +65,8 @@ def add(app: AppContext, url: str, name: str | None, tags: tuple[str, ...]) -> N
     store = app.synced_store()
     existing = store.feed(feed_url)
     if any(f.url == feed_url for f in app.settings.feeds):
-        raise FatalError(f"{feed_url} is configured in {app.settings.source}; edit its [[feeds]] table there")
+        raise FatalError(f"{feed_url} is configured in {app.settings.source}; edit its [[feeds]] table there"
+                         + _own_copy_hint(app))
     if existing:  # adding again updates what was given and keeps the rest
         name = name if name is not None else existing["name"]
         tags = tags or tuple(json.loads(existing["tags"]))
@@ -76,7 +84,8 @@ def remove(app: AppContext, url: str) -> None:
     store = app.synced_store()
     existing = find_feed(store.feeds(), url)  # as 'feeds enable' and 'fetch --feed': a name does too
     if existing["origin"] == "config" and existing["enabled"]:
-        raise FatalError(f"{existing['url']} is defined in {app.settings.source}; remove its [[feeds]] table there")
+        raise FatalError(f"{existing['url']} is defined in {app.settings.source}; remove its [[feeds]] table there"
+                         + _own_copy_hint(app))
     store.remove_feed(existing["url"])
     click.echo(f"Removed {existing['url']}; its articles stay in the store.")
 
@@ -94,7 +103,8 @@ def enable(app: AppContext, url: str) -> None:
     row = find_feed(store.feeds(), url)
     configured = app.settings.feed(row["url"]) or app.settings.feed(row["moved_from"] or "")
     if configured is not None and not configured.enabled:
-        raise FatalError(f"{row['url']} has enabled = false in {app.settings.source}; set it to true there")
+        raise FatalError(f"{row['url']} has enabled = false in {app.settings.source}; set it to true there"
+                         + _own_copy_hint(app))
     if row["enabled"] and not row["disabled_reason"]:
         click.echo(f"{row['url']} is enabled already; next poll {row['next_poll_at'] or 'now'}.")
         return

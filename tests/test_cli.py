@@ -256,3 +256,12 @@ def test_a_busy_store_is_exit_2_with_a_clear_message(write_config, run_cli, tmp_
         blocker.execute("ROLLBACK")
         blocker.close()
     assert result.exit_code == 2 and "busy" in result.output and "Traceback" not in result.output
+
+
+def test_removing_a_feed_of_the_bundled_example_says_how_to_get_a_config_of_ones_own(run_cli, tmp_path):
+    from newsd.config.loader import bundled_example_path
+
+    example = str(bundled_example_path())
+    feed = "https://feeds.bbci.co.uk/news/world/rss.xml"
+    result = run_cli("--config", example, "--db", str(tmp_path / "n.db"), "feeds", "remove", feed)
+    assert result.exit_code == 2 and "newsd config init PATH" in result.output
