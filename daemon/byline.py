@@ -96,7 +96,9 @@ def byline_authors(tree: HtmlElement) -> list[str]:
     found = set(candidates)
     # A byline box around more specific author elements ("<div class=byline-section><span
     # class=author>Tom Davies</span> Associated Press ...") leaves the names to them.
-    innermost = [element for element in candidates if not any(d in found for d in element.iterdescendants())]
+    # (Found from each candidate's ancestors, a few apiece, not from every box's descendants.)
+    boxes = {ancestor for element in candidates for ancestor in element.iterancestors() if ancestor in found}
+    innermost = [element for element in candidates if element not in boxes]
     for element in innermost:
         names = _names_in(element)
         if not names:
