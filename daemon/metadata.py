@@ -6,8 +6,7 @@ pages that costs more than the extraction itself is allowed (see
 docs/benchmarks.md), and the boilerplate pass finds bylines inside the text
 anyway. Here the page's declarations are read in one pass over its <meta>
 tags and its JSON-LD blocks (malformed ones are skipped), with htmldate's
-fast mode for pages that declare no date, and the byline's markup
-(newsd.daemon.byline) for pages that declare no author.
+fast mode for pages that declare no date.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_title
 
-from newsd.daemon.byline import byline_authors
 from newsd.daemon.dates import parse_iso
 from newsd.daemon.text import primary_language
 
@@ -170,8 +168,7 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         or _first(tags, "og:locale", "content-language", "language") or _fold(article.get("inLanguage"))
     return PageMetadata(
         title=_fold(title) or None,
-        authors=split_joined(_names(article.get("author")) or [v for n in _AUTHORS for v in tags.get(n, [])]
-                             or byline_authors(tree)),
+        authors=split_joined(_names(article.get("author")) or [v for n in _AUTHORS for v in tags.get(n, [])]),
         published_at=_published(tags, article, tree, url),
         language=primary_language(lang or None),
         site_name=_first(tags, "og:site_name", "application-name") or _fold(publisher.get("name")) or None,

@@ -1,12 +1,8 @@
-"""What a page declares about its article: JSON-LD and meta tags, and its byline's markup when it declares no author."""
+"""What a page declares about its article: JSON-LD and meta tags."""
 
-import pytest
 from lxml.html import fromstring
 
-from newsd.daemon.extract import extract
 from newsd.daemon.metadata import page_metadata
-
-STORY = "".join(f"<p>The council met on Tuesday to discuss the new bus lanes, paragraph {n}.</p>" for n in range(6))
 
 
 def metadata(head: str = "", body: str = ""):
@@ -30,15 +26,3 @@ def test_a_broken_json_ld_block_is_skipped_for_the_meta_tags():
     <meta property="og:title" content="From the tags"><meta name="author" content="Ann Lee; Bo Chen">"""
     meta = metadata(head)
     assert meta.title == "From the tags" and meta.authors == ("Ann Lee", "Bo Chen")
-
-
-def test_the_declared_author_wins_over_the_byline():
-    meta = metadata('<meta name="author" content="Declared Name">', '<p class="byline">By Jane Miller</p>')
-    assert meta.authors == ("Declared Name",)
-
-
-def test_extract_sets_the_author_of_a_byline_trafilatura_drops():
-    html = f'<html><body><article><h1>Bus lanes</h1><p class="byline">By Jane Miller</p>{STORY}</article></body></html>'
-    document = extract(html, "https://example.org/a")
-    assert document.authors == ("Jane Miller",) and "Jane Miller" not in document.text
-
