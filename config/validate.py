@@ -61,10 +61,12 @@ def parse_duration(value: Any) -> int | None:
 # "example.com/rss" or "www.example.org": a web address someone forgot the scheme of.
 # (A bare "feed.xml" is a file name, so a host needs a path after it or "www.".)
 _HOSTLIKE = re.compile(r"^(www\.[a-z0-9.-]+|[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:\d+)?/)", re.IGNORECASE)
-# "https:/example.org/feed", "htp:/x": a scheme with a slash missing is a typo, not a file name.
-_BROKEN_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]{1,9}:/(?!/)", re.IGNORECASE)
-# A host name: letters (any script), digits, dots and hyphens, or an IPv6 address (urlsplit drops its brackets).
-_HOST = re.compile(r"[\w.-]+|[0-9a-f:.]+", re.IGNORECASE)
+# "https:/example.org/feed", "htp:/x", "https:example.org/rss": a scheme with its slashes
+# mistyped is a typo, not a file name ("file:/home/me/feed.xml" is a file URI, see below).
+_BROKEN_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]{1,9}:/(?!/)|https?:(?!/))", re.IGNORECASE)
+# What no host name holds, in any script: white space, control characters and URL punctuation.
+# (Letters of every script, their combining marks, digits, dots, hyphens and underscores pass.)
+_NOT_IN_HOST = re.compile(r"[\s\x00-\x1f\x7f<>\"'`^{}|\\%*,;!$&()+=~]")
 
 
 # A header value must not carry CR, LF or other control characters (RFC 9110 5.5).
@@ -158,6 +160,10 @@ def normalise_feed_url(value: str, base_dir: Path) -> str:
     value = value.strip()
     if not value:
         raise ValueError("empty URL")
+    if any(char < " " or char == "\x7f" for char in value):  # urlsplit would drop a tab and store it anyway
+        raise ValueError(f"{value!r} holds a control character (a tab or line break): remove it")
+    if value[:6].lower() == "file:/" and value[6:7] != "/":  # "file:/home/me/feed.xml" (RFC 8089)
+        return Path(value[5:]).as_uri()
     if "://" in value:
         try:
             parts = urlsplit(value)
@@ -167,9 +173,10 @@ def normalise_feed_url(value: str, base_dir: Path) -> str:
         if scheme in ("http", "https"):
             if not parts.hostname:
                 raise ValueError(f"{value!r} has no host name")
-            if not _HOST.fullmatch(parts.hostname):
-                raise ValueError(f"{value!r} has an invalid host name {parts.hostname!r}: a host has no spaces "
-                                 "or punctuation other than dots and hyphens")
+            # an IPv6 address (urlsplit drops its brackets) may carry a zone: "fe80::1%25eth0"
+            if ":" not in parts.hostname and _NOT_IN_HOST.search(parts.hostname):
+                raise ValueError(f"{value!r} has an invalid host name {parts.hostname!r}: a host name has no "
+                                 "spaces or punctuation other than dots and hyphens; check the address for a typo")
             try:
                 parts.port  # noqa: B018 - raises on a bad port
             except ValueError:
@@ -180,8 +187,9 @@ def normalise_feed_url(value: str, base_dir: Path) -> str:
         raise ValueError(f"unsupported scheme '{parts.scheme}' in {value!r}: use http://, https:// or a file path")
     if _BROKEN_SCHEME.match(value):
         scheme, _, rest = value.partition(":")
+        scheme = scheme.lower() if scheme.lower() in ("http", "https") else "https"  # keep the http someone wrote
         raise ValueError(f"{value!r} looks like a web address with a mistyped scheme: write "
-                         f"'https://{rest.lstrip('/')}' (or './{value}' for a local file)")
+                         f"'{scheme}://{rest.lstrip('/')}' (or './{value}' for a local file)")
     if _HOSTLIKE.match(value) and not value.startswith((".", "/", "~")):
         raise ValueError(
             f"{value!r} looks like a web address without its scheme: write 'https://{value}' "

@@ -125,9 +125,13 @@ def find_feed(rows: list[dict], item: str) -> dict:
         as_url = feed_url_argument(item)
     except click.BadParameter:
         as_url = item
-    match = next((r for r in rows if r["url"] in (item, as_url)), None) or next(
-        (r for r in rows if (r["name"] or "").casefold() == item.casefold()), None
-    )
+    match = next((r for r in rows if r["url"] in (item, as_url)), None)
+    if match is None:
+        named = [r for r in rows if (r["name"] or "").casefold() == item.casefold()]
+        if len(named) > 1:  # names need not be unique: never act on a guess (remove is for good)
+            urls = ", ".join(r["url"] for r in named)
+            raise click.UsageError(f"{len(named)} feeds are named {item!r} ({urls}): give the URL of the one you mean")
+        match = named[0] if named else None
     if match is None:
         raise click.UsageError(
             f"unknown feed {item!r}: give the URL, path or name of a known feed (see 'newsd feeds list'), "

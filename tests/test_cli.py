@@ -79,6 +79,11 @@ def test_feeds_add_list_remove(write_config, run_cli, tmp_path):
     run_cli("--config", config, "feeds", "add", "https://example.org/named.xml", "--name", "Loop A")
     by_name = run_cli("--config", config, "feeds", "remove", "loop a")  # by name, any case, as 'feeds enable'
     assert by_name.exit_code == 0 and "Removed https://example.org/named.xml" in by_name.output
+    run_cli("--config", config, "feeds", "add", "https://a.example.org/rss", "--name", "News")
+    run_cli("--config", config, "feeds", "add", "https://b.example.org/rss", "--name", "news")
+    ambiguous = run_cli("--config", config, "feeds", "remove", "News")
+    assert ambiguous.exit_code == 2 and "2 feeds are named 'News'" in ambiguous.output
+    assert "https://a.example.org/rss" in run_cli("--config", config, "feeds", "list").output  # nothing removed
     bad = run_cli("--config", config, "feeds", "add", "example.org/rss")
     assert bad.exit_code == 2 and "https://example.org/rss" in bad.output
 

@@ -29,6 +29,8 @@ def test_json_carries_the_document_and_with_explain_the_removals(run_cli):
     assert plain["title"].startswith("Reports: Anti-ISIS revolt") and "removed" not in plain
     explained = json.loads(run_cli("extract", str(RAQQA), "--format", "json", "--explain").stdout)
     assert {"text": DONATION, "rule": "donation-appeal"} in explained["removed"]
+    # in the README's order: the document, its address, then what was removed
+    assert list(explained)[-3:] == ["canonical_url", "url", "removed"] and list(explained)[0] == "text"
 
 
 def test_a_url_is_downloaded(run_cli, server):

@@ -153,7 +153,7 @@ def test_more_wrong_values_name_their_key(table, key, value):
 
 
 @pytest.mark.parametrize("url", ["ftp://x", "http://", "example.com/rss", "https://", "http://exa mple.com/feed",
-                                 "https:/example.com/rss", "htp:/nonsense"])
+                                 "https:/example.com/rss", "htp:/nonsense", "https:example.com/rss"])
 def test_bad_feed_url_names_the_feed(url):
     (problem,) = problems_of({"feeds": [{"url": url}]})
     assert "feeds[0].url" in problem
@@ -168,6 +168,24 @@ def test_url_without_scheme_suggests_https():
 def test_a_scheme_missing_a_slash_is_a_typo_not_a_file_name():
     (problem,) = problems_of({"feeds": [{"url": "https:/example.com/rss"}]})
     assert "mistyped scheme" in problem and "https://example.com/rss" in problem
+
+
+@pytest.mark.parametrize("url", ["https://ตัวอย่าง.ไทย/rss", "http://उदाहरण.भारत/rss", "https://bücher.de/rss",
+                                 "https://пример.рф/x", "http://[::1]:8080/f", "http://[fe80::1%25eth0]:80/f",
+                                 "http://user:pw@host.example/f", "http://exa_mple.com./", "http://xn--bcher-kva.de/"])
+def test_hosts_in_every_script_and_ip_addresses_are_accepted(url):
+    assert normalise_feed_url(url, Path("/cfg")) == url
+
+
+def test_a_file_uri_with_one_slash_is_a_file_and_http_stays_http_in_the_advice():
+    assert normalise_feed_url("file:/home/me/feed.xml", Path("/cfg")) == "file:///home/me/feed.xml"
+    with pytest.raises(ValueError, match="write 'http://intranet.local/feed'"):
+        normalise_feed_url("http:/intranet.local/feed", Path("/cfg"))
+
+
+def test_a_tab_in_a_url_is_refused_not_stored():
+    with pytest.raises(ValueError, match="control character"):
+        normalise_feed_url("http://exa\tmple.com/feed", Path("/cfg"))
 
 
 def test_a_host_with_a_space_is_refused_before_the_first_poll():
