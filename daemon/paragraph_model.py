@@ -87,6 +87,20 @@ def article_words(paragraphs: list[str]) -> Counter[str]:
     return Counter(words_of("\n".join(paragraphs)))
 
 
+def _topic_counts(words: list[str], context: Counter[str]) -> tuple[int, int]:
+    """How many of the paragraph's topic words occur outside it in the article, and how many in all."""
+    own = Counter(words)
+    topic = [word for word in own if _is_topic_word(word)]
+    return sum(1 for word in topic if context[word] > own[word]), len(topic)
+
+
+def _fit(shared: int, topic: int) -> str:
+    if not topic:
+        return "ctx:none"
+    share = shared / topic
+    return "ctx:0" if shared == 0 else "ctx:low" if share < 0.2 else "ctx:mid" if share < 0.5 else "ctx:high"
+
+
 def _context_features(words: list[str], context: Counter[str]) -> tuple[str, ...]:
     """How the paragraph's topic words sit in the article: the share of them that occur
     outside it ("ctx:..."), and how many do and do not ("topic:1/0", each counted up to 3).
@@ -97,19 +111,15 @@ def _context_features(words: list[str], context: Counter[str]) -> tuple[str, ...
     topic word ("month") the story happens to use shares all it has, as a
     story paragraph sharing five names does.
     """
-    own = Counter(words)
-    topic = [word for word in own if _is_topic_word(word)]
+    shared, topic = _topic_counts(words, context)
     if not topic:
         return ("ctx:none",)
-    shared = sum(1 for word in topic if context[word] > own[word])  # it occurs outside this paragraph
-    share = shared / len(topic)
-    fit = "ctx:0" if shared == 0 else "ctx:low" if share < 0.2 else "ctx:mid" if share < 0.5 else "ctx:high"
-    return fit, "topic:%d/%d" % (min(shared, TOPIC_COUNT_CAP), min(len(topic) - shared, TOPIC_COUNT_CAP))
+    return _fit(shared, topic), "topic:%d/%d" % (min(shared, TOPIC_COUNT_CAP), min(topic - shared, TOPIC_COUNT_CAP))
 
 
 def _context_feature(words: list[str], context: Counter[str]) -> str:
     """The share feature of ``_context_features`` alone."""
-    return _context_features(words, context)[0]
+    return _fit(*_topic_counts(words, context))
 
 
 _MARKS = (("@", "at"), ("©", "copyright-sign"), ("http", "url"), ("www.", "url"), ("=", "equals"),
