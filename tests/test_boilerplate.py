@@ -582,6 +582,8 @@ UNATTRIBUTED_STORY_SENTENCES = [
     "Patreon laid off 17% of its staff on Tuesday.",
     "The grant will help keep the library open until 2026.",
     "The bakery sold more than 4,000 cookies at the town fair.",
+    "We bake cookies on Sundays.",  # short, "we", "cookies": still no cookie notice
+    "Our cookies sell out by noon.",
     "Google delayed its plan to phase out third-party cookies in Chrome.",
     "Utilizamos cookies para todo, dijo el portavoz de la asociación de consumidores.",
     "La CNIL a sanctionné le site, qui utilisait des cookies sans consentement.",
