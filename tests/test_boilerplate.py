@@ -584,6 +584,9 @@ UNATTRIBUTED_STORY_SENTENCES = [
     "The bakery sold more than 4,000 cookies at the town fair.",
     "We bake cookies on Sundays.",  # short, "we", "cookies": still no cookie notice
     "Our cookies sell out by noon.",
+    # advice that asks nothing for the publication
+    "If you use WhatsApp, we recommend you turn on two-step verification.",
+    "Wir empfehlen Ihnen, die Zwei-Faktor-Authentifizierung bei WhatsApp einzuschalten.",
     "Google delayed its plan to phase out third-party cookies in Chrome.",
     "Utilizamos cookies para todo, dijo el portavoz de la asociación de consumidores.",
     "La CNIL a sanctionné le site, qui utilisait des cookies sans consentement.",
