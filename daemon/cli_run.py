@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from datetime import datetime, timezone
 
 import click
@@ -34,12 +33,9 @@ def run(app: AppContext) -> None:
         raise click.UsageError("no enabled feeds: add one with 'newsd feeds add URL' or a [[feeds]] table in the config")
 
     with app.store_lock():
-        daemon = Daemon(store, app.settings, lambda: load_settings(app.config_path, app.db_path))
+        daemon = Daemon(store, app.settings, lambda: load_settings(app.config_path, app.db_path),
+                        ignore_late_signals=True)
         code = asyncio.run(daemon.run())
-        # The loop is closed and the workers are gone: a late SIGTERM or Ctrl-C (``timeout make
-        # run`` signals the group and the daemon) must not turn a clean exit into a kill.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if code:
         raise SystemExit(code)
 

@@ -73,8 +73,11 @@ class Daemon:
     """The polling service over one store. ``load`` reads the config again (SIGHUP)."""
 
     def __init__(self, store: Store, settings: Settings, load: Callable[[], Settings],
-                 notifier: Notifier | None = None) -> None:
+                 notifier: Notifier | None = None, ignore_late_signals: bool = False) -> None:
         self.store = store
+        # The process is the daemon's own (``newsd run``): once stopped, it ignores the
+        # signals that would otherwise kill it while the loop closes (see ``run``).
+        self.ignore_late_signals = ignore_late_signals
         self.settings = settings
         self.load = load
         self.notifier = notifier or Notifier()
@@ -132,6 +135,14 @@ class Daemon:
             await asyncio.gather(ticker, return_exceptions=True)
             self._commit_last()
         log.info("newsd run: stopped (%s)", self.status_line())
+        if self.ignore_late_signals:
+            # Only the loop's close is left, and it would put back the default SIGTERM,
+            # which kills: a late one (``timeout make run`` signals the group and the
+            # daemon) would turn a clean exit into rc 143. Off the loop first, so that
+            # its close leaves them ignored.
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(signum)
+                signal.signal(signum, signal.SIG_IGN)
         return self.exit_code
 
     async def _start_workers(self) -> None:
