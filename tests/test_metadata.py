@@ -2,11 +2,11 @@
 
 from lxml.html import fromstring
 
-from newsd.daemon.metadata import page_metadata
+from newsd.daemon.metadata import PageMetadata, page_metadata
 
 
-def metadata(head: str = "", body: str = ""):
-    return page_metadata(fromstring(f"<html><head>{head}</head><body>{body}</body></html>"), "https://example.org/a")
+def metadata(head: str) -> PageMetadata:
+    return page_metadata(fromstring(f"<html><head>{head}</head><body></body></html>"), "https://example.org/a")
 
 
 def test_json_ld_article_gives_title_authors_date_site_and_image():
