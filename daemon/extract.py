@@ -15,12 +15,12 @@ from typing import Any
 
 import trafilatura
 from lxml.html import HtmlElement
-from trafilatura.utils import load_html
 
 from newsd.config.rules import Rule, default_rules
 from newsd.daemon.boilerplate import apply_rules
 from newsd.daemon.document import Document
 from newsd.daemon.embedded import embedded_article
+from newsd.daemon.html_tree import parse_html
 from newsd.daemon.layout_tables import unwrap_layout_tables
 from newsd.daemon.metadata import page_metadata
 from newsd.daemon.page_facts import PageFacts, fold, page_facts
@@ -69,7 +69,7 @@ def _is_this_story(embedded: str, markup: str, title: str | None) -> bool:
 def _from_scripts(scripts: list[str], url: str | None) -> tuple[Any, PageFacts] | None:
     """trafilatura's cut of the article the page carries in its scripts, and that fragment's facts."""
     fragment = embedded_article(scripts)
-    tree = load_html(f"<html><body><article>{fragment}</article></body></html>") if fragment else None
+    tree = parse_html(f"<html><body><article>{fragment}</article></body></html>") if fragment else None
     if tree is None:
         return None
     facts = page_facts(tree, url)  # before trafilatura prunes the tree
@@ -85,7 +85,7 @@ def extract(html: str | bytes, url: str | None = None, rules: tuple[Rule, ...] |
     checks to skip (both come from the user's config); ``model`` replaces the
     shipped paragraph model (for training and its checks).
     """
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None:
         return Document(text="")
     # Read what the page declares and what its markup says before trafilatura
