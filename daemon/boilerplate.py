@@ -10,6 +10,7 @@ the phrasings no rule was written for.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from newsd.config.rules import (HEADLINE, IMAGE_CAPTION, LINK_BLOCK, LINK_LIST, ORPHAN_HEADING, OTHER_ARTICLE,
@@ -25,6 +26,8 @@ LONG_SENTENCE_CHARS = 100
 SENTENCE_WORDS = 8  # or this many words ending in a full stop
 MODEL_MAX_SHARE = 0.4  # of the kept text: more than this and the model takes nothing
 MODEL_MAX_PARAGRAPHS = 8  # nor when it would take more paragraphs than this
+# Past those limits it still takes a paragraph it is this sure of that shares no topic word with the article.
+MODEL_SURE_OFF_TOPIC = 0.99
 # More of the text paragraphs than this off the article's topic, and the model keeps to its
 # length thresholds (ParagraphModel.off_topic_threshold needs an article with a topic).
 OFF_TOPIC_MAX_SHARE = 0.25
@@ -175,6 +178,18 @@ def _drop_orphan_headings(kept: list[tuple[int, str]], removed: dict[int, Remove
     return [item for position, item in enumerate(kept) if position not in orphans], [kept[p][0] for p in sorted(orphans)]
 
 
+def _is_round_up(unsure: list[tuple[int, str]], context: Counter[str]) -> bool:
+    """Whether more of the paragraphs the model is unsure of than ``OFF_TOPIC_MAX_SHARE`` share no topic word
+    with the rest: a round-up or a live blog, where being off the topic says little."""
+    return sum(1 for _, paragraph in unsure if is_off_topic(paragraph, context)) > OFF_TOPIC_MAX_SHARE * len(unsure)
+
+
+def _over_limits(taken: set[int], kept: list[tuple[int, str]], kept_chars: int) -> bool:
+    """Whether the model would take more paragraphs, or more of the text, than boilerplate ever is."""
+    taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
+    return len(taken) > MODEL_MAX_PARAGRAPHS or taken_chars > MODEL_MAX_SHARE * kept_chars
+
+
 def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model: ParagraphModel,
                 facts: PageFacts) -> list[tuple[int, str]]:
     """What the rules kept, less what the model takes for boilerplate (recorded in ``removed``).
@@ -182,7 +197,9 @@ def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model:
     Boilerplate is a small part of an article: when the model would take
     most of what is left, or many paragraphs, the page is about what it
     reads like (an open thread, a fund-raising post, letters to the editor
-    signed name by name) and it takes nothing.
+    signed name by name). Then it takes only the lines it is all but sure of
+    that share no topic word with the page (``MODEL_SURE_OFF_TOPIC``), and
+    those within the same limits.
     """
     # The story as the model was trained on it: what rules and checks kept,
     # each distinct paragraph once (a share bar at the top and the bottom
@@ -201,11 +218,20 @@ def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model:
     by_off_topic = [index for index, paragraph in unsure
                     if model.takes_off_topic(paragraph, context, probabilities[index])]
     # Counted only when the bar would take something: most articles have nothing, and it reads every paragraph.
-    if by_off_topic and sum(1 for _, paragraph in unsure
-                            if is_off_topic(paragraph, context)) <= OFF_TOPIC_MAX_SHARE * len(unsure):
+    if by_off_topic and not _is_round_up(unsure, context):
         taken.update(by_off_topic)
-    taken_chars = sum(len(paragraph) for index, paragraph in kept if index in taken)
-    if not taken or len(taken) > MODEL_MAX_PARAGRAPHS or taken_chars > MODEL_MAX_SHARE * kept_chars:
+    if _over_limits(taken, kept, kept_chars):
+        # The page's own lines (signatures, list items) set the limits off; a
+        # line pasted among them (an appeal, a cookie notice) is about nothing
+        # on a page that has a topic, and the model is all but sure of it. On
+        # a round-up (letters, a list of products) every item is off the
+        # topic, so nothing is; and the limits hold for the sure lines too:
+        # a short page of nothing but appeals stays whole.
+        taken = {index for index, paragraph in text if index in taken
+                 and probabilities[index] >= MODEL_SURE_OFF_TOPIC and is_off_topic(paragraph, context)}
+        if not taken or _over_limits(taken, kept, kept_chars) or _is_round_up(unsure, context):
+            return kept
+    if not taken:
         return kept
     removed.update((index, Removed(paragraph, PARAGRAPH_MODEL)) for index, paragraph in kept if index in taken)
     return [(index, paragraph) for index, paragraph in kept if index not in taken]

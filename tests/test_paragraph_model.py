@@ -85,18 +85,61 @@ def test_a_page_that_is_all_appeal_is_left_whole():
     assert apply_rules(appeal, (), model=default_model()).paragraphs == tuple(appeal)
 
 
-def test_the_model_takes_nothing_when_it_would_take_many_paragraphs():
-    # Letters to the editor, each signed: short name lines a byline-minded
-    # model would take one by one. Past MODEL_MAX_PARAGRAPHS it takes none.
-    from newsd.daemon.boilerplate import MODEL_MAX_PARAGRAPHS
-    toy = ParagraphModel({"w:signed": 10.0}, -5.0, 0.5)
+# A byline-minded toy model: it takes "Signed reader 3" lines (probability
+# 0.993), "cookies" and "opt" lines (1.0) and "maybe" lines (0.9).
+SIGNATURE_MODEL = ParagraphModel({"w:signed": 10.0, "w:cookies": 20.0, "w:opt": 20.0, "w:maybe": 7.2}, -5.0, 0.5)
 
-    def letters(count: int) -> list[str]:
-        return [part for i in range(count) for part in (STORY[i % len(STORY)] + f" ({i})", f"Signed reader {i}")]
+
+def letters(count: int) -> list[str]:
+    """Letters to the editor, each signed: short name lines the toy model would take one by one."""
+    return [part for i in range(count) for part in (STORY[i % len(STORY)] + f" ({i})", f"Signed reader {i}")]
+
+
+def test_the_model_takes_nothing_when_it_would_take_many_paragraphs():
+    # Past MODEL_MAX_PARAGRAPHS the page is what it reads like: it takes none of the signatures.
+    from newsd.daemon.boilerplate import MODEL_MAX_PARAGRAPHS
 
     few, many = letters(MODEL_MAX_PARAGRAPHS), letters(MODEL_MAX_PARAGRAPHS + 1)
-    assert len(apply_rules(few, (), model=toy).removed) == MODEL_MAX_PARAGRAPHS
-    assert apply_rules(many, (), model=toy).paragraphs == tuple(many)
+    assert len(apply_rules(few, (), model=SIGNATURE_MODEL).removed) == MODEL_MAX_PARAGRAPHS
+    assert apply_rules(many, (), model=SIGNATURE_MODEL).paragraphs == tuple(many)
+
+
+def test_past_the_limits_the_model_still_takes_a_sure_line_off_the_topic():
+    # A cookie notice pasted among the signatures: the model is all but sure
+    # of it and it shares no topic word with the page. The signatures share
+    # "signed" and "reader" with each other, and an unsure line stays too.
+    from newsd.daemon.boilerplate import MODEL_MAX_PARAGRAPHS
+
+    many = letters(MODEL_MAX_PARAGRAPHS + 1)
+    notice, unsure = "Manage cookies", "Maybe later"
+    page = [*many[:4], notice, *many[4:8], unsure, *many[8:]]
+    cleaned = apply_rules(page, (), model=SIGNATURE_MODEL)
+    assert [removed.text for removed in cleaned.removed] == [notice]
+    assert cleaned.paragraphs == tuple(paragraph for paragraph in page if paragraph != notice)
+
+
+def test_past_the_limits_a_round_up_keeps_even_sure_lines():
+    # Letters on as many topics as there are letters: every letter is off the
+    # topic of the rest, so a line being off it says nothing, and nothing goes.
+    from newsd.daemon.boilerplate import MODEL_MAX_PARAGRAPHS
+
+    topics = ["potholes", "library hours", "stadium financing", "school lunches", "hospital parking",
+              "river pollution", "bakery closures", "tram timetables", "museum tickets", "garden allotments"]
+    page = [part for i, topic in enumerate(topics[:MODEL_MAX_PARAGRAPHS + 1])
+            for part in (f"Why not fix the {topic} now? It is a mess.", f"Signed reader {i}")]
+    page.insert(5, "Manage cookies")
+    assert apply_rules(page, (), model=SIGNATURE_MODEL).paragraphs == tuple(page)
+
+
+def test_past_the_limits_sure_lines_are_held_to_the_limits_too():
+    # More sure lines off the topic ("Opt out 3": no word of five letters or more) than the limit allows: none goes.
+    from newsd.daemon.boilerplate import MODEL_MAX_PARAGRAPHS
+
+    many = letters(MODEL_MAX_PARAGRAPHS + 1)
+    for count, left in ((MODEL_MAX_PARAGRAPHS, 0), (MODEL_MAX_PARAGRAPHS + 1, MODEL_MAX_PARAGRAPHS + 1)):
+        page = [*many, *(f"Opt out {i}" for i in range(count))]
+        kept = apply_rules(page, (), model=SIGNATURE_MODEL).paragraphs
+        assert sum(1 for paragraph in kept if paragraph.startswith("Opt out")) == left
 
 
 def test_the_model_does_not_judge_headings():
