@@ -56,6 +56,15 @@ BOILERPLATE = {
         "Kommentare",
         "Please read our comment policy before commenting.",
         "Comments are moderated and will not be approved if they are off-topic.",
+        "How much is 9 + 2?",
+        "Wie viel ist 3 x 4?",
+        "250 characters left",
+        "Upvote 7 | Downvote 1",
+        "De reacties zijn gesloten.",
+        "Kommentieren ist bei diesem Artikel nicht mehr möglich.",
+        "Abusive or off-topic comments will be deleted without notice.",
+        "I commenti offensivi saranno cancellati dalla redazione.",
+        "Comments are the views of their writers, not of the Daily Example.",
     ],
     "category-list": [
         "Categories: Politics, Transport, City",
@@ -123,6 +132,11 @@ BOILERPLATE = {
         "Links marked with an asterisk are affiliate links: we may earn a commission on purchases.",
         "This material may not be published, broadcast or redistributed.",
         "Impressum | Datenschutz | Kontakt | AGB",
+        "Published under a CC BY-SA 4.0 licence.",
+        "Der Verlag behält sich die Nutzung seiner Inhalte für Text- und Data-Mining vor.",
+        "We reserve this content against text and data mining and AI training.",
+        "Reposting this article on other websites or social media is not permitted.",
+        "Other newsrooms may republish this story free of charge with credit to the Example Ledger.",
     ],
     "byline": [
         "Reporting by Jane Doe",
@@ -202,6 +216,12 @@ SHORT_STORY_LINES = [
     "→ Rents rose 12 percent in Berlin last year",
     "Read more: the minister said the budget was balanced",
     "Earlier on the blog: Ukrainian officials confirmed 12 dead in Kharkiv",
+    # story lines with the words of the captcha, comment and licence patterns
+    "Can 2 + 2 make 5?",
+    "The score after 90 minutes: 2 - 1",
+    "The ministry said offensive posts will be removed within a day under the new law.",
+    "Text and data mining is allowed for research under the new EU rules.",
+    "Publishing the names of the victims is prohibited under Swiss law.",
 ]
 
 
