@@ -117,10 +117,12 @@ def open_store(path: str | Path, create: bool = True) -> "Store":
 
     With ``create=False`` (the reading commands) a missing file is an error
     instead of a new, empty store: a typo in --db should not leave stray stores.
+    So is an empty file, which SQLite would take for an empty database and a
+    reading command would turn into a store.
     """
     path = Path(path)
     _check_is_newsd_file(path)
-    if not create and not path.exists():
+    if not create and (not path.exists() or (path.is_file() and path.stat().st_size == 0)):
         raise StoreError(f"{path}: no store here yet; run 'newsd fetch' first, or check --db / [storage] path")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -174,6 +174,16 @@ def test_reading_commands_do_not_create_a_store(write_config, run_cli, tmp_path)
     assert not missing.parent.exists()
 
 
+def test_reading_commands_leave_an_empty_file_alone(write_config, run_cli, tmp_path):
+    # SQLite takes a 0-byte file for an empty database: a mistyped --db must not turn it into a store.
+    empty = tmp_path / "notes.html"
+    empty.touch()
+    for command in (["search", "raqqa"], ["articles"], ["stats"], ["show", "1"], ["status"]):
+        result = run_cli("--config", str(write_config()), "--db", str(empty), *command)
+        assert result.exit_code == 2 and "no store here yet" in result.output, command
+    assert empty.stat().st_size == 0
+
+
 def test_fetch_feed_accepts_paths_and_names_in_any_case(tmp_path, write_config, run_cli, monkeypatch):
     (tmp_path / "local.xml").write_text(rss([{"title": "L", "guid": "l", "description": "Local text."}]), encoding="utf-8")
     config = str(write_config())
