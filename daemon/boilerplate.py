@@ -27,7 +27,7 @@ SENTENCE_WORDS = 8  # or this many words ending in a full stop
 MODEL_MAX_SHARE = 0.4  # of the kept text: more than this and the model takes nothing
 MODEL_MAX_PARAGRAPHS = 8  # nor when it would take more paragraphs than this
 # Past those limits it still takes a paragraph it is this sure of that shares no topic word with the article.
-MODEL_SURE_OFF_TOPIC = 0.99
+MODEL_SURE_OFF_TOPIC = 0.999
 # More of the text paragraphs than this off the article's topic, and the model keeps to its
 # length thresholds (ParagraphModel.off_topic_threshold needs an article with a topic).
 OFF_TOPIC_MAX_SHARE = 0.25
