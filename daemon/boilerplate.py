@@ -229,7 +229,7 @@ def _model_pass(kept: list[tuple[int, str]], removed: dict[int, Removed], model:
         # a short page of nothing but appeals stays whole.
         taken = {index for index, paragraph in text if index in taken
                  and probabilities[index] >= MODEL_SURE_OFF_TOPIC and is_off_topic(paragraph, context)}
-        if not taken or _over_limits(taken, kept, kept_chars) or _is_round_up(unsure, context):
+        if _over_limits(taken, kept, kept_chars) or _is_round_up(unsure, context):
             return kept
     if not taken:
         return kept
