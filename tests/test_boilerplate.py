@@ -227,6 +227,14 @@ SHORT_STORY_LINES = [
     "The exception for text and data mining covers scientific research only.",
     "Posting photos of other pupils on social media is forbidden under the new school rules.",
     "Publishing the names of the victims is prohibited under Swiss law.",
+    "Under the EU AI Act, rights holders can opt out of text and data mining.",
+    "Publishers have reserved their rights against text and data mining.",
+    "De reacties onder de video zijn gesloten.",
+    "Published in Nature under a CC BY 4.0 licence, the study found a 12% rise.",
+    "Posting the clip on other sites is forbidden under Premier League rules.",
+    "Is India ready for the 2+2?",
+    "Downvote button returns to Reddit.",
+    "Posts are the opinions of their authors, not the platform's, under Section 230.",
 ]
 
 
